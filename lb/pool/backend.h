@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/rate_limit.h"
 #include "common/socket_address.h"
 
 namespace fulcrum {
@@ -52,6 +53,9 @@ class Backend {
   int64_t activeConnections() const { return active_.load(std::memory_order_relaxed); }
   void addActive(int64_t delta) { active_.fetch_add(delta, std::memory_order_relaxed); }
 
+  // Connect errors are logged at most once a second per backend.
+  RateLimit& connectErrorLog() { return connect_error_log_; }
+
   BackendCounters& counters() { return counters_; }
   const BackendCounters& counters() const { return counters_; }
 
@@ -63,6 +67,7 @@ class Backend {
   std::atomic<bool> draining_{false};
   alignas(64) std::atomic<int64_t> active_{0};
   BackendCounters counters_;
+  RateLimit connect_error_log_{std::chrono::seconds(1)};
 };
 
 }  // namespace fulcrum

@@ -1,0 +1,35 @@
+#include "lb/proxy/listen_socket.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace fulcrum {
+
+int openReusePortSocket(const SocketAddress& address, int type, std::string* error) {
+  const int fd = ::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = fmt::format("socket: {}", std::strerror(errno));
+    return -1;
+  }
+  const int on = 1;
+  const char* failed = nullptr;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) failed = "setsockopt(SO_REUSEADDR)";
+  else if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) failed = "setsockopt(SO_REUSEPORT)";
+  else if (address.family() == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0)
+    failed = "setsockopt(IPV6_V6ONLY)";
+  else if (::bind(fd, address.get(), address.length()) != 0) failed = "bind";
+  if (failed != nullptr) {
+    *error = fmt::format("{} {}: {}", failed, address.toString(), std::strerror(errno));
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace fulcrum

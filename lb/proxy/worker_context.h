@@ -1,0 +1,18 @@
+#pragma once
+// What a connection needs from the worker that owns it. One per worker thread; never
+// shared between threads.
+#include <uv.h>
+
+#include "lb/proxy/buffer_pool.h"
+#include "lb/proxy/connection_list.h"
+
+namespace fulcrum {
+
+struct WorkerContext {
+  uv_loop_t* loop = nullptr;
+  unsigned index = 0;  // the worker's slot in balancers' per-worker state
+  BufferPool buffers;
+  ConnectionList connections;
+};
+
+}  // namespace fulcrum

@@ -1,0 +1,105 @@
+#include "lb/runtime/worker.h"
+
+#include <unistd.h>
+
+#include "common/log.h"
+
+namespace fulcrum {
+
+Worker::Worker(unsigned index, std::vector<ListenerSocket> sockets, std::function<void()> on_exit)
+    : sockets_(std::move(sockets)), on_exit_(std::move(on_exit)) {
+  context_.index = index;
+  uv_loop_init(&loop_);
+  context_.loop = &loop_;
+  uv_async_init(&loop_, &async_, onAsync);
+  async_.data = this;
+  uv_timer_init(&loop_, &grace_timer_);
+  grace_timer_.data = this;
+  uv_timer_init(&loop_, &idle_poll_);
+  idle_poll_.data = this;
+}
+
+Worker::~Worker() {
+  join();
+  for (const ListenerSocket& socket : sockets_) {
+    if (socket.fd >= 0) ::close(socket.fd);
+  }
+}
+
+void Worker::start() { thread_ = std::thread([this] { run(); }); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::beginShutdown(Duration grace) {
+  post([this, grace] { shutdownOnLoop(grace); });
+}
+
+void Worker::run() {
+  for (ListenerSocket& socket : sockets_) {
+    std::string error;
+    TcpListener* listener = TcpListener::start(context_, *socket.state, socket.fd, &error);
+    socket.fd = -1;  // owned by the listener (or closed) now
+    if (listener == nullptr) {
+      log::error("worker {}: {}", context_.index, error);
+      continue;
+    }
+    listeners_.push_back(listener);
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Every handle is closed by now (the loop only ends when none is active and the
+  // shutdown path closed the worker's own), so the loop closes cleanly.
+  const int rc = uv_loop_close(&loop_);
+  if (rc != 0) log::error("worker {}: loop closed with handles open: {}", context_.index, uv_strerror(rc));
+  if (on_exit_) on_exit_();
+}
+
+void Worker::onAsync(uv_async_t* async) { static_cast<Worker*>(async->data)->runPosted(); }
+
+void Worker::runPosted() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(posted_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task();
+}
+
+void Worker::shutdownOnLoop(Duration grace) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  for (TcpListener* listener : listeners_) listener->close();
+  listeners_.clear();
+  uv_timer_start(&grace_timer_, onGraceExpired, static_cast<uint64_t>(grace.count()), 0);
+  uv_timer_start(&idle_poll_, onIdlePoll, 0, 20);
+}
+
+void Worker::onGraceExpired(uv_timer_t* timer) {
+  auto* self = static_cast<Worker*>(timer->data);
+  if (!self->context_.connections.empty()) {
+    log::info("worker {}: shutdown grace expired, closing {} connection(s)", self->context_.index,
+              self->context_.connections.size());
+    self->context_.connections.forceCloseAll();
+  }
+}
+
+void Worker::onIdlePoll(uv_timer_t* timer) { static_cast<Worker*>(timer->data)->finishIfIdle(); }
+
+void Worker::finishIfIdle() {
+  if (!context_.connections.empty()) return;
+  // Nothing left to serve: close the worker's own handles so that uv_run returns.
+  uv_close(reinterpret_cast<uv_handle_t*>(&grace_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_poll_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+}
+
+}  // namespace fulcrum

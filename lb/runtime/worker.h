@@ -1,0 +1,70 @@
+#pragma once
+// A worker thread: its own uv loop, its own SO_REUSEPORT sockets for every listener,
+// and the connections accepted on them. Other threads talk to it only through post().
+#include <uv.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/duration.h"
+#include "lb/proxy/listener_state.h"
+#include "lb/proxy/tcp_listener.h"
+#include "lb/proxy/worker_context.h"
+
+namespace fulcrum {
+
+struct ListenerSocket {
+  ListenerState* state = nullptr;
+  int fd = -1;  // bound by openReusePortSocket; the worker takes ownership
+};
+
+class Worker {
+ public:
+  // `on_exit` runs on the worker thread after its loop has closed.
+  Worker(unsigned index, std::vector<ListenerSocket> sockets, std::function<void()> on_exit);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void join();
+
+  // Runs `task` on the worker's loop thread. Thread-safe.
+  void post(std::function<void()> task);
+
+  // Graceful stop (thread-safe): stop accepting at once, let open connections run for
+  // up to `grace`, then close them; the loop ends when nothing is left.
+  void beginShutdown(Duration grace);
+
+  unsigned index() const { return context_.index; }
+
+ private:
+  void run();
+  void runPosted();
+  void shutdownOnLoop(Duration grace);
+  void finishIfIdle();
+
+  static void onAsync(uv_async_t* async);
+  static void onGraceExpired(uv_timer_t* timer);
+  static void onIdlePoll(uv_timer_t* timer);
+
+  uv_loop_t loop_{};
+  WorkerContext context_;
+  std::vector<ListenerSocket> sockets_;
+  std::vector<TcpListener*> listeners_;
+  std::function<void()> on_exit_;
+  std::thread thread_;
+
+  uv_async_t async_{};
+  uv_timer_t grace_timer_{};
+  uv_timer_t idle_poll_{};
+  bool shutting_down_ = false;
+
+  std::mutex posted_mutex_;  // control path only: guards posted_
+  std::vector<std::function<void()>> posted_;
+};
+
+}  // namespace fulcrum
