@@ -43,7 +43,13 @@ class Backend {
   void setHealth(HealthState state) { health_.store(state, std::memory_order_release); }
 
   bool draining() const { return draining_.load(std::memory_order_acquire); }
-  void setDraining(bool draining) { draining_.store(draining, std::memory_order_release); }
+  // Starts or ends a drain and returns the new drain epoch. A drain deadline set for
+  // one epoch does nothing if the backend was enabled (or drained anew) since.
+  uint64_t setDraining(bool draining) {
+    draining_.store(draining, std::memory_order_release);
+    return drain_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  }
+  uint64_t drainEpoch() const { return drain_epoch_.load(std::memory_order_acquire); }
 
   // May take new connections: weight > 0, not draining, not known down (unknown counts
   // as up until the first verdict, per the contract).
@@ -65,6 +71,7 @@ class Backend {
   std::atomic<uint32_t> weight_;
   std::atomic<HealthState> health_{HealthState::kUnknown};
   std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> drain_epoch_{0};
   alignas(64) std::atomic<int64_t> active_{0};
   BackendCounters counters_;
   RateLimit connect_error_log_{std::chrono::seconds(1)};

@@ -15,9 +15,11 @@ Pool::Pool(const config::PoolConfig& config, unsigned worker_slots)
   balancer_->update(backends_);
 }
 
-Backend* Pool::findBackend(const std::string& name) const {
+Backend* Pool::findBackend(const std::string& name) const { return findBackendShared(name).get(); }
+
+std::shared_ptr<Backend> Pool::findBackendShared(const std::string& name) const {
   for (const auto& backend : backends_) {
-    if (backend->name() == name) return backend.get();
+    if (backend->name() == name) return backend;
   }
   return nullptr;
 }

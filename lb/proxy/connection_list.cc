@@ -20,6 +20,15 @@ void ConnectionList::remove(TrackedConnection* connection) {
   --size_;
 }
 
+size_t ConnectionList::forceCloseIf(const std::function<bool(const TrackedConnection&)>& matches) {
+  std::vector<TrackedConnection*> selected;
+  for (TrackedConnection* it = head_; it != nullptr; it = it->next_) {
+    if (matches(*it)) selected.push_back(it);
+  }
+  for (TrackedConnection* connection : selected) connection->forceClose();
+  return selected.size();
+}
+
 void ConnectionList::forceCloseAll() {
   // forceClose() only starts closing (removal happens in a later close callback), but
   // copy first so that no implementation detail can invalidate the walk.

@@ -88,6 +88,7 @@ void TcpConnection::connectNext() {
   uv_tcp_init(worker_.loop, &upstream_);
   upstream_.data = this;
   upstream_open_ = true;
+  connect_started_ns_ = uv_hrtime();
   const int rc = uv_tcp_connect(&connect_request_, &upstream_, backend_->address().get(), onConnect);
   if (rc != 0) {
     connectFailed(uv_strerror(rc));
@@ -100,6 +101,7 @@ void TcpConnection::connectFailed(const char* reason) {
   uv_timer_stop(&timer_);
   backend_->counters().connect_failures_total.fetch_add(1, std::memory_order_relaxed);
   logConnectError(*backend_, listener_.name(), pool_->name(), reason);
+  if (worker_.passive_health != nullptr) worker_.passive_health->onConnectFailure(*pool_, *backend_, reason);
   backend_->addActive(-1);
   backend_ = nullptr;
   // The next attempt starts in onHandleClosed, once the failed socket is gone.
@@ -125,6 +127,7 @@ void TcpConnection::onConnectTimeout(uv_timer_t* timer) {
 
 void TcpConnection::startSplice() {
   uv_timer_stop(&timer_);
+  pool_->connectLatency().observeNanoseconds(uv_hrtime() - connect_started_ns_);
   phase_ = Phase::kSplicing;
   uv_tcp_nodelay(&upstream_, 1);
   last_activity_ms_ = uv_now(worker_.loop);

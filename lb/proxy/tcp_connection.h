@@ -35,6 +35,9 @@ class TcpConnection final : public TrackedConnection {
   static void acceptFrom(WorkerContext& worker, ListenerState& listener, uv_stream_t* server);
 
   void forceClose() override;
+  const ListenerState* listener() const override { return &listener_; }
+  const Pool* pool() const override { return pool_; }
+  const Backend* backend() const override { return backend_; }
 
  private:
   enum class Phase { kConnecting, kSplicing, kClosing };
@@ -91,6 +94,7 @@ class TcpConnection final : public TrackedConnection {
   static constexpr size_t kTriedMemory = 8;
   std::array<const Backend*, kTriedMemory> tried_{};
   uint64_t last_activity_ms_ = 0;
+  uint64_t connect_started_ns_ = 0;
 
   uv_tcp_t client_{};
   uv_tcp_t upstream_{};

@@ -5,6 +5,7 @@
 
 #include "lb/proxy/buffer_pool.h"
 #include "lb/proxy/connection_list.h"
+#include "lb/proxy/passive_health.h"
 
 namespace fulcrum {
 
@@ -13,6 +14,7 @@ struct WorkerContext {
   unsigned index = 0;  // the worker's slot in balancers' per-worker state
   BufferPool buffers;
   ConnectionList connections;
+  PassiveHealthSink* passive_health = nullptr;  // may be null (no health checker)
 };
 
 }  // namespace fulcrum

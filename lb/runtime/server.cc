@@ -10,19 +10,40 @@
 
 namespace fulcrum {
 
+const char* toString(Control::Outcome outcome) {
+  switch (outcome) {
+    case Control::Outcome::kOk: return "ok";
+    case Control::Outcome::kUnknownPool: return "unknown pool";
+    case Control::Outcome::kUnknownBackend: return "unknown backend";
+    case Control::Outcome::kUnknownListener: return "unknown listener";
+  }
+  return "?";
+}
+
 unsigned effectiveWorkerCount(unsigned configured) {
   if (configured != 0) return configured;
   const unsigned cpus = std::thread::hardware_concurrency();
   return cpus == 0 ? 1 : cpus;
 }
 
+std::shared_ptr<const Topology> buildTopology(const config::Config& config, unsigned worker_slots) {
+  auto topology = std::make_shared<Topology>();
+  for (const auto& pool : config.pools) topology->pools.push_back(std::make_shared<Pool>(pool, worker_slots));
+  for (const auto& listener : config.listeners) {
+    topology->listeners.push_back(
+        std::make_shared<ListenerState>(listener, topology->findPool(listener.pool).get()));
+  }
+  return topology;
+}
+
 Server::Server(config::Config config) : config_(std::move(config)) {}
 
 Server::~Server() = default;
 
-bool Server::bindListeners(unsigned workers, std::vector<std::vector<ListenerSocket>>* per_worker) {
+bool Server::bindListeners(const Topology& topology, unsigned workers,
+                           std::vector<std::vector<ListenerSocket>>* per_worker) {
   per_worker->assign(workers, {});
-  for (auto& listener : listeners_) {
+  for (const auto& listener : topology.listeners) {
     const config::ListenerConfig& cfg = listener->config();
     if (cfg.protocol != config::Protocol::kTcp) {
       log::warn("listener \"{}\": protocol udp is not supported by this build yet; skipped", cfg.name);
@@ -45,13 +66,13 @@ bool Server::bindListeners(unsigned workers, std::vector<std::vector<ListenerSoc
   return true;
 }
 
-void Server::logSummary(unsigned workers) const {
+void Server::logSummary(const Topology& topology, unsigned workers) const {
   log::info("fulcrum {} starting with {} worker(s), config {}", FULCRUM_VERSION, workers, config_.source_path);
-  for (const auto& pool : pools_) {
+  for (const auto& pool : topology.pools) {
     log::info("pool \"{}\": {} backend(s), balance {}, health check {}", pool->name(), pool->backends().size(),
               config::toString(pool->config().balance), config::toString(pool->config().health_check.type));
   }
-  for (const auto& listener : listeners_) {
+  for (const auto& listener : topology.listeners) {
     const auto& cfg = listener->config();
     if (cfg.protocol != config::Protocol::kTcp) continue;
     log::info("listener \"{}\" ({}) listening on {} -> pool \"{}\"", cfg.name, config::toString(cfg.protocol),
@@ -61,23 +82,15 @@ void Server::logSummary(unsigned workers) const {
 
 int Server::run() {
   const unsigned workers = effectiveWorkerCount(config_.runtime.workers);
-  for (const auto& pool : config_.pools) pools_.push_back(std::make_unique<Pool>(pool, workers));
-  for (const auto& listener : config_.listeners) {
-    Pool* pool = nullptr;
-    for (auto& candidate : pools_) {
-      if (candidate->name() == listener.pool) pool = candidate.get();
-    }
-    listeners_.push_back(std::make_unique<ListenerState>(listener, pool));
-  }
+  topology_ = buildTopology(config_, workers);
 
   // A peer that resets while we write must not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::vector<ListenerSocket>> sockets;
-  if (!bindListeners(workers, &sockets)) return 1;
+  if (!bindListeners(*topology_, workers, &sockets)) return 1;
 
   uv_loop_init(&loop_);
-  loop_.data = this;
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
   uv_signal_init(&loop_, &sighup_);
@@ -89,12 +102,12 @@ int Server::run() {
   uv_signal_start(&sighup_, onSignal, SIGHUP);
 
   for (unsigned index = 0; index < workers; ++index) {
-    workers_.push_back(std::make_unique<Worker>(index, std::move(sockets[index]), [this] {
+    workers_.push_back(std::make_unique<Worker>(index, std::move(sockets[index]), passive_health_, [this] {
       workers_exited_.fetch_add(1, std::memory_order_acq_rel);
       uv_async_send(&worker_exited_);
     }));
   }
-  logSummary(workers);
+  logSummary(*topology_, workers);
   for (auto& worker : workers_) worker->start();
 
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -129,6 +142,83 @@ void Server::onWorkerExited(uv_async_t* async) {
     uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&self->worker_exited_), nullptr);
+}
+
+void Server::forEachWorker(const std::function<void(Worker&)>& task) {
+  for (auto& worker : workers_) {
+    Worker* target = worker.get();
+    target->post([target, task] { task(*target); });
+  }
+}
+
+std::shared_ptr<const Topology> Server::topology() const {
+  std::lock_guard lock(control_mutex_);
+  return topology_;
+}
+
+Control::Outcome Server::drainBackend(const std::string& pool_name, const std::string& backend_name) {
+  std::lock_guard lock(control_mutex_);
+  const std::shared_ptr<Pool> pool = topology_->findPool(pool_name);
+  if (!pool) return Outcome::kUnknownPool;
+  std::shared_ptr<Backend> backend = pool->findBackendShared(backend_name);
+  if (!backend) return Outcome::kUnknownBackend;
+  if (backend->draining()) return Outcome::kOk;
+  const uint64_t epoch = backend->setDraining(true);
+  pool->backendsChanged();
+  const uint64_t timeout_ms = static_cast<uint64_t>(pool->config().drain_timeout.count());
+  log::info("pool \"{}\": backend {} draining; open connections close after {}", pool_name, backend_name,
+            formatDuration(pool->config().drain_timeout));
+  forEachWorker([backend, epoch, timeout_ms](Worker& worker) {
+    worker.deferred().schedule(timeout_ms, [&worker, backend, epoch] {
+      if (!backend->draining() || backend->drainEpoch() != epoch) return;
+      const size_t closed = worker.connections().forceCloseIf(
+          [&](const TrackedConnection& connection) { return connection.backend() == backend.get(); });
+      backend->counters().drained_closes.fetch_add(closed, std::memory_order_relaxed);
+    });
+  });
+  return Outcome::kOk;
+}
+
+Control::Outcome Server::enableBackend(const std::string& pool_name, const std::string& backend_name) {
+  std::lock_guard lock(control_mutex_);
+  const std::shared_ptr<Pool> pool = topology_->findPool(pool_name);
+  if (!pool) return Outcome::kUnknownPool;
+  Backend* backend = pool->findBackend(backend_name);
+  if (backend == nullptr) return Outcome::kUnknownBackend;
+  if (!backend->draining()) return Outcome::kOk;
+  backend->setDraining(false);
+  pool->backendsChanged();
+  log::info("pool \"{}\": backend {} enabled", pool_name, backend_name);
+  return Outcome::kOk;
+}
+
+Control::Outcome Server::switchListenerPool(const std::string& listener_name, const std::string& pool_name) {
+  std::lock_guard lock(control_mutex_);
+  const std::shared_ptr<ListenerState> listener = topology_->findListener(listener_name);
+  if (!listener) return Outcome::kUnknownListener;
+  const std::shared_ptr<Pool> pool = topology_->findPool(pool_name);
+  if (!pool) return Outcome::kUnknownPool;
+  Pool* previous = listener->pool();
+  if (previous == pool.get()) return Outcome::kOk;
+  listener->setPool(pool.get());
+  const std::shared_ptr<Pool> old_pool = topology_->findPool(previous->name());
+  const uint64_t timeout_ms = static_cast<uint64_t>(old_pool->config().drain_timeout.count());
+  log::info("listener \"{}\": new connections go to pool \"{}\"; connections to \"{}\" close after {}",
+            listener_name, pool_name, old_pool->name(), formatDuration(old_pool->config().drain_timeout));
+  forEachWorker([listener, old_pool, timeout_ms](Worker& worker) {
+    worker.deferred().schedule(timeout_ms, [&worker, listener, old_pool] {
+      if (listener->pool() == old_pool.get()) return;  // switched back meanwhile
+      worker.connections().forceCloseIf([&](const TrackedConnection& connection) {
+        return connection.listener() == listener.get() && connection.pool() == old_pool.get();
+      });
+    });
+  });
+  return Outcome::kOk;
+}
+
+ReloadCounters Server::reloadCounters() const {
+  return ReloadCounters{reloads_succeeded_.load(std::memory_order_relaxed),
+                        reloads_failed_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace fulcrum

@@ -1,22 +1,25 @@
 #pragma once
 // The running daemon: pools and listeners built from the config, the worker threads,
 // and the main thread's loop that handles signals (SIGTERM/SIGINT: graceful stop).
+// It is also the Control that the admin API drives.
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "lb/config/config.h"
-#include "lb/pool/pool.h"
-#include "lb/proxy/listener_state.h"
+#include "lb/runtime/control.h"
+#include "lb/runtime/topology.h"
 #include "lb/runtime/worker.h"
 
 namespace fulcrum {
 
-class Server {
+class Server final : public Control {
  public:
   explicit Server(config::Config config);
-  ~Server();
+  ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -25,18 +28,31 @@ class Server {
   // failed, e.g. a bind error).
   int run();
 
+  // Control
+  std::shared_ptr<const Topology> topology() const override;
+  Outcome drainBackend(const std::string& pool, const std::string& backend) override;
+  Outcome enableBackend(const std::string& pool, const std::string& backend) override;
+  Outcome switchListenerPool(const std::string& listener, const std::string& pool) override;
+  ReloadCounters reloadCounters() const override;
+
  private:
-  bool bindListeners(unsigned workers, std::vector<std::vector<ListenerSocket>>* per_worker);
-  void logSummary(unsigned workers) const;
+  bool bindListeners(const Topology& topology, unsigned workers,
+                     std::vector<std::vector<ListenerSocket>>* per_worker);
+  void logSummary(const Topology& topology, unsigned workers) const;
   void beginShutdown(const char* signal_name);
+  // Runs `task(worker)` on every worker's loop thread.
+  void forEachWorker(const std::function<void(Worker&)>& task);
 
   static void onSignal(uv_signal_t* handle, int signum);
   static void onWorkerExited(uv_async_t* async);
 
   config::Config config_;
-  std::vector<std::unique_ptr<Pool>> pools_;
-  std::vector<std::unique_ptr<ListenerState>> listeners_;
+  mutable std::mutex control_mutex_;  // control path only: topology_ and API changes
+  std::shared_ptr<const Topology> topology_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  PassiveHealthSink* passive_health_ = nullptr;  // the health checker, once it exists
+  std::atomic<uint64_t> reloads_succeeded_{0};
+  std::atomic<uint64_t> reloads_failed_{0};
 
   uv_loop_t loop_{};
   uv_signal_t sigterm_{};
@@ -49,5 +65,8 @@ class Server {
 
 // Worker threads to run for `configured` (0 = one per CPU).
 unsigned effectiveWorkerCount(unsigned configured);
+
+// The Topology for `config` with `worker_slots` balancer slots per pool.
+std::shared_ptr<const Topology> buildTopology(const config::Config& config, unsigned worker_slots);
 
 }  // namespace fulcrum

@@ -6,9 +6,11 @@
 
 namespace fulcrum {
 
-Worker::Worker(unsigned index, std::vector<ListenerSocket> sockets, std::function<void()> on_exit)
+Worker::Worker(unsigned index, std::vector<ListenerSocket> sockets, PassiveHealthSink* passive_health,
+               std::function<void()> on_exit)
     : sockets_(std::move(sockets)), on_exit_(std::move(on_exit)) {
   context_.index = index;
+  context_.passive_health = passive_health;
   uv_loop_init(&loop_);
   context_.loop = &loop_;
   uv_async_init(&loop_, &async_, onAsync);
@@ -33,10 +35,9 @@ void Worker::join() {
 }
 
 void Worker::post(std::function<void()> task) {
-  {
-    std::lock_guard lock(posted_mutex_);
-    posted_.push_back(std::move(task));
-  }
+  std::lock_guard lock(posted_mutex_);
+  if (finished_) return;
+  posted_.push_back(std::move(task));
   uv_async_send(&async_);
 }
 
@@ -97,6 +98,11 @@ void Worker::onIdlePoll(uv_timer_t* timer) { static_cast<Worker*>(timer->data)->
 void Worker::finishIfIdle() {
   if (!context_.connections.empty()) return;
   // Nothing left to serve: close the worker's own handles so that uv_run returns.
+  deferred_.cancelAll();
+  {
+    std::lock_guard lock(posted_mutex_);
+    finished_ = true;
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&grace_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_poll_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);

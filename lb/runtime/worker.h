@@ -13,6 +13,7 @@
 #include "lb/proxy/listener_state.h"
 #include "lb/proxy/tcp_listener.h"
 #include "lb/proxy/worker_context.h"
+#include "lb/runtime/deferred_tasks.h"
 
 namespace fulcrum {
 
@@ -24,7 +25,8 @@ struct ListenerSocket {
 class Worker {
  public:
   // `on_exit` runs on the worker thread after its loop has closed.
-  Worker(unsigned index, std::vector<ListenerSocket> sockets, std::function<void()> on_exit);
+  Worker(unsigned index, std::vector<ListenerSocket> sockets, PassiveHealthSink* passive_health,
+         std::function<void()> on_exit);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -32,8 +34,13 @@ class Worker {
   void start();
   void join();
 
-  // Runs `task` on the worker's loop thread. Thread-safe.
+  // Runs `task` on the worker's loop thread. Thread-safe. Once the worker has
+  // finished (after a shutdown) tasks are dropped.
   void post(std::function<void()> task);
+
+  // Loop thread only (inside a posted task).
+  ConnectionList& connections() { return context_.connections; }
+  DeferredTasks& deferred() { return deferred_; }
 
   // Graceful stop (thread-safe): stop accepting at once, let open connections run for
   // up to `grace`, then close them; the loop ends when nothing is left.
@@ -57,6 +64,7 @@ class Worker {
   std::vector<TcpListener*> listeners_;
   std::function<void()> on_exit_;
   std::thread thread_;
+  DeferredTasks deferred_{&loop_};
 
   uv_async_t async_{};
   uv_timer_t grace_timer_{};
@@ -65,6 +73,7 @@ class Worker {
 
   std::mutex posted_mutex_;  // control path only: guards posted_
   std::vector<std::function<void()>> posted_;
+  bool finished_ = false;  // guarded by posted_mutex_: async_ is closed
 };
 
 }  // namespace fulcrum

@@ -1,0 +1,39 @@
+#pragma once
+// The operations the admin API (and fulcrumctl through it) performs on a running
+// fulcrum. Every method is thread-safe and returns without waiting for workers.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lb/runtime/topology.h"
+
+namespace fulcrum {
+
+struct ReloadCounters {
+  uint64_t success = 0;
+  uint64_t failure = 0;
+};
+
+class Control {
+ public:
+  enum class Outcome { kOk, kUnknownPool, kUnknownBackend, kUnknownListener };
+
+  virtual ~Control() = default;
+
+  virtual std::shared_ptr<const Topology> topology() const = 0;
+
+  // The backend takes no new connections; its open ones are closed after the pool's
+  // drain_timeout unless it is enabled again first. Idempotent.
+  virtual Outcome drainBackend(const std::string& pool, const std::string& backend) = 0;
+  // Undoes a drain; health decides up or down.
+  virtual Outcome enableBackend(const std::string& pool, const std::string& backend) = 0;
+  // New connections of the listener go to `pool` at once; connections open to the
+  // previous pool are closed after that pool's drain_timeout unless switched back.
+  virtual Outcome switchListenerPool(const std::string& listener, const std::string& pool) = 0;
+
+  virtual ReloadCounters reloadCounters() const = 0;
+};
+
+const char* toString(Control::Outcome outcome);
+
+}  // namespace fulcrum
