@@ -32,6 +32,8 @@ class MaglevBalancer final : public Balancer {
   };
   struct NoWorkerState {};
 
+  // For a key whose slot's backend is ineligible: the first eligible backend among the
+  // next table slots, then among the backends from key_hash mod count; nullptr if none.
   static Backend* pickFallback(const Snapshot& snapshot, uint64_t key_hash, size_t slot);
 
   const uint32_t table_size_;

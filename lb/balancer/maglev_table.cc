@@ -38,29 +38,39 @@ std::vector<uint32_t> buildMaglevTable(const std::vector<MaglevEntry>& entries, 
     return a < b;
   });
 
+  // Dividing by the common divisor makes scaled weights ({2, 4} and {1, 2}) one table.
+  uint32_t divisor = 0;
+  for (uint32_t entry : order) divisor = std::gcd(divisor, entries[entry].weight);
+
   std::vector<Preference> preferences;
   preferences.reserve(order.size());
   for (uint32_t entry : order) {
     const std::string_view name = entries[entry].name;
     const auto offset = static_cast<uint32_t>(hashBytes(name, kMaglevOffsetSeed) % table_size);
     const auto skip = static_cast<uint32_t>(hashBytes(name, kMaglevSkipSeed) % (table_size - 1) + 1);
-    preferences.push_back({entry, entries[entry].weight, offset, skip});
+    preferences.push_back({entry, entries[entry].weight / divisor, offset, skip});
   }
 
   std::vector<uint32_t> table(table_size, kEmptySlot);
   uint32_t filled = 0;
+  std::vector<Preference*> in_pass;
+  in_pass.reserve(preferences.size());
   while (true) {
-    for (Preference& preference : preferences) {
-      for (uint32_t turn = 0; turn < preference.weight; ++turn) {
+    // One round: pass k gives one turn to every backend of weight > k, in name order.
+    in_pass.clear();
+    for (Preference& preference : preferences) in_pass.push_back(&preference);
+    for (uint32_t pass = 0; !in_pass.empty(); ++pass) {
+      for (Preference* preference : in_pass) {
         // Terminates: the list is a permutation of all slots and one is still empty.
-        while (table[preference.position] != kEmptySlot) {
-          uint64_t next = uint64_t{preference.position} + preference.skip;  // < 2M: no division needed
+        while (table[preference->position] != kEmptySlot) {
+          uint64_t next = uint64_t{preference->position} + preference->skip;  // < 2M: no division needed
           if (next >= table_size) next -= table_size;
-          preference.position = static_cast<uint32_t>(next);
+          preference->position = static_cast<uint32_t>(next);
         }
-        table[preference.position] = preference.entry;
+        table[preference->position] = preference->entry;
         if (++filled == table_size) return table;
       }
+      std::erase_if(in_pass, [pass](const Preference* preference) { return preference->weight == pass + 1; });
     }
   }
 }

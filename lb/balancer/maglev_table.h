@@ -7,10 +7,13 @@
 // (offset + j × skip) mod M; M prime makes every skip coprime with M). Backends take
 // turns claiming the next unclaimed slot of their list until the table is full.
 //
-// Weights: in each round a backend of weight w takes w consecutive turns, so after the
-// last full round every backend holds exactly w × rounds slots and the final partial
-// round adds between 0 and w more: |slots(b) − M × w(b) / Σw| ≤ w(b). Equal weights hence
-// differ by at most one slot (the paper's balance guarantee).
+// Weights (our extension; the paper's backends are unweighted): the weights are divided
+// by their greatest common divisor, then each round consists of passes k = 0, 1, ... in
+// which every backend of weight > k takes one turn. A backend of weight w thus takes w
+// turns per round; after the last full round it holds exactly w × rounds slots and the
+// final partial round adds between 0 and w more, so |slots(b) − M × w(b) / Σw| ≤ w(b).
+// Backends of equal weight take their turns in the same passes, so their slot counts
+// differ by at most one (the paper's balance guarantee, which equal weights reduce to).
 //
 // Turns go in order of backend name, not list order, so the table depends only on the
 // set of (name, weight) pairs. The hashes are the fixed-seed ones of hash.h, identical on
@@ -29,7 +32,8 @@ struct MaglevEntry {
 // The table for `entries`: table_size slots, each an index into `entries`. Entries of
 // weight 0 own no slot; the table is empty when no entry has a weight. Entries with the
 // same name are ordered by weight, then by position. Throws std::invalid_argument when
-// table_size is not prime. O(M log M) expected time (the paper's analysis).
+// table_size is not prime. O(M log M) expected time (the paper's analysis; each pass
+// claims at least one slot, so large weights add no extra work).
 std::vector<uint32_t> buildMaglevTable(const std::vector<MaglevEntry>& entries, uint32_t table_size);
 
 }  // namespace fulcrum

@@ -55,8 +55,15 @@ class RoundRobinBalancer final : public Balancer {
     Backend* last = nullptr;   // the backend this worker picked last
   };
 
+  // Sets `cursor` for a newly seen schedule-mode snapshot: a worker's first snapshot
+  // starts at its spread offset, later ones continue at the same position modulo the
+  // period, moved past the backend the worker picked last.
   void reposition(const Snapshot& snapshot, unsigned worker, WorkerCursor& cursor) const;
+  // Live mode: one smooth weighted round robin step over the currently eligible backends
+  // with `worker`'s current values; nullptr when none is eligible.
   static Backend* pickLive(const Snapshot& snapshot, unsigned worker);
+  // The first eligible backend from the cursor's scheduled one on, in list order; nullptr
+  // when none is eligible.
   static Backend* pickAnyEligible(const Snapshot& snapshot, WorkerCursor& cursor);
 
   SnapshotCache<Snapshot, WorkerCursor> cache_;

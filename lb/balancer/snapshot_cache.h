@@ -6,8 +6,9 @@
 // with release ordering. Every worker owns one cache-line-aligned slot that holds its own
 // shared_ptr copy, the generation it copied at, and the worker's private state (cursors).
 // On the data path acquire() does a single acquire load of the generation; only when it
-// differs from the slot's does the worker copy the shared_ptr again (an atomic
-// shared_ptr load: it may spin briefly inside the library, but happens once per update).
+// differs from the slot's does the worker copy the shared_ptr again with
+// std::atomic_load (libstdc++ guards it with a mutex from a small pool: a lock, but only
+// once per update per worker).
 // In steady state a pick therefore touches no shared reference count, takes no lock and
 // writes nothing but its own slot.
 //
@@ -19,8 +20,9 @@
 // replaced snapshots is freed on the control thread (see publish()), so the data path
 // never calls free() or munmap() for a multi-megabyte table.
 //
-// std::atomic<std::shared_ptr> is the C++20 form of std::atomic_load/std::atomic_store on
-// a shared_ptr (those free functions are deprecated in C++20).
+// Why std::atomic_load and not C++20's std::atomic<std::shared_ptr>: in libstdc++ 12 the
+// latter releases its internal lock bit with relaxed ordering after reading the pointer,
+// which ThreadSanitizer (rightly, by the memory model) reports as a data race.
 #include <algorithm>
 #include <atomic>
 #include <cassert>
@@ -53,7 +55,7 @@ class SnapshotCache {
   // Control path; callers serialize publish() among themselves. Also frees the
   // snapshots that every worker has moved away from.
   void publish(std::shared_ptr<const Snapshot> snapshot) {
-    std::shared_ptr<const Snapshot> previous = current_.exchange(std::move(snapshot), std::memory_order_acq_rel);
+    std::shared_ptr<const Snapshot> previous = std::atomic_exchange(&current_, std::move(snapshot));
     generation_.fetch_add(1, std::memory_order_release);
     if (previous) retired_.push_back(std::move(previous));
     // No new reference to a retired snapshot can appear (current_ no longer points to
@@ -72,20 +74,20 @@ class SnapshotCache {
     const uint64_t generation = generation_.load(std::memory_order_acquire);
     changed = generation != slot.generation;
     if (changed) [[unlikely]] {
-      slot.snapshot = current_.load(std::memory_order_acquire);
+      slot.snapshot = std::atomic_load(&current_);
       slot.generation = generation;
     }
     return slot;
   }
 
   // The most recently published snapshot, for control-path readers and tests.
-  std::shared_ptr<const Snapshot> latest() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Snapshot> latest() const { return std::atomic_load(&current_); }
 
  private:
   const unsigned slot_count_;
   const std::unique_ptr<Slot[]> slots_;
   alignas(64) std::atomic<uint64_t> generation_{0};
-  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::shared_ptr<const Snapshot> current_;  // only through std::atomic_load/atomic_exchange
   std::vector<std::shared_ptr<const Snapshot>> retired_;  // control thread only
 };
 

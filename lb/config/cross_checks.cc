@@ -39,8 +39,8 @@ void checkUniquePoolNames(const Config& config, const SourceMap& where, Diagnost
     for (size_t earlier = 0; earlier < index; ++earlier) {
       if (config.pools[earlier].name != name) continue;
       sink.error(where.pools[index].name,
-                 fmt::format("\"{}.name\": duplicate pool name \"{}\", first defined at line {}", where.pools[index].path,
-                             name, where.pools[earlier].name.line));
+                 fmt::format("\"{}.name\": duplicate pool name \"{}\", first defined at line {}",
+                             where.pools[index].path, name, where.pools[earlier].name.line));
       break;
     }
   }
@@ -71,9 +71,9 @@ void checkBindConflicts(const Config& config, const SourceMap& where, Diagnostic
     for (size_t earlier = 0; earlier < index; ++earlier) {
       const ListenerConfig& other = config.listeners[earlier];
       if (other.protocol != listener.protocol || !sameAddress(other.bind.address, listener.bind.address)) continue;
-      sink.error(source.bind, fmt::format("\"{}.bind\": {} ({}) is already used by listener \"{}\" (line {})",
-                                          source.path, listener.bind.text, protocol, other.name,
-                                          where.listeners[earlier].bind.line));
+      sink.error(source.bind,
+                 fmt::format("\"{}.bind\": {} ({}) is already used by listener \"{}\" (line {})", source.path,
+                             listener.bind.text, protocol, other.name, where.listeners[earlier].bind.line));
       break;
     }
   }

@@ -6,13 +6,9 @@
 
 namespace fulcrum::config {
 
-SourcePosition positionOf(const toml::node& node) {
-  return {node.source().begin.line, node.source().begin.column};
-}
+SourcePosition positionOf(const toml::node& node) { return {node.source().begin.line, node.source().begin.column}; }
 
-SourcePosition positionOf(const toml::key& key) {
-  return {key.source().begin.line, key.source().begin.column};
-}
+SourcePosition positionOf(const toml::key& key) { return {key.source().begin.line, key.source().begin.column}; }
 
 std::string Diagnostic::format() const {
   if (line == 0) return fmt::format("{}: error: {}", file, message);

@@ -1,6 +1,6 @@
-#include <fmt/format.h>
-
 #include <strings.h>
+
+#include <fmt/format.h>
 
 #include "lb/config/sections.h"
 #include "lb/config/tls_ciphers.h"
@@ -31,10 +31,10 @@ void readSni(TableReader& tls_reader, std::vector<TlsSniConfig>& sni) {
       // Server names are DNS names, which compare case-insensitively (RFC 4343).
       for (size_t earlier = 0; earlier < sni.size(); ++earlier) {
         if (strcasecmp(sni[earlier].server_name.c_str(), config.server_name.c_str()) == 0) {
-          reader.sink().error(reader.position("server_name"),
-                              fmt::format("\"{}\": duplicate server name \"{}\", first defined at line {}",
-                                          reader.keyPath("server_name"), config.server_name,
-                                          name_positions[earlier].line));
+          reader.sink().error(
+              reader.position("server_name"),
+              fmt::format("\"{}\": duplicate server name \"{}\", first defined at line {}",
+                          reader.keyPath("server_name"), config.server_name, name_positions[earlier].line));
           break;
         }
       }

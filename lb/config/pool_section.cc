@@ -43,9 +43,10 @@ void readHealthCheck(TableReader& reader, HealthCheckConfig& check) {
     if (isRequestPath(path)) {
       check.path = path;
     } else {
-      reader.sink().error(reader.position("path"),
-                          fmt::format("\"{}\" must start with \"/\" and contain no spaces or control characters, got \"{}\"",
-                                      reader.keyPath("path"), path));
+      reader.sink().error(
+          reader.position("path"),
+          fmt::format("\"{}\" must start with \"/\" and contain no spaces or control characters, got \"{}\"",
+                      reader.keyPath("path"), path));
     }
   }
   reader.readInteger("expect_status", check.expect_status, kMinHttpStatus, kMaxHttpStatus);
@@ -69,8 +70,9 @@ void readTableSize(TableReader& reader, PoolConfig& pool, size_t backend_count) 
   const bool given = reader.readInteger("table_size", size, std::numeric_limits<int64_t>::min());
   if (given) {
     if (size >= kTableSizeLimit) {
-      reader.sink().error(reader.position("table_size"), fmt::format("\"{}\" must be less than {}, got {}",
-                                                                     reader.keyPath("table_size"), kTableSizeLimit, size));
+      reader.sink().error(
+          reader.position("table_size"),
+          fmt::format("\"{}\" must be less than {}, got {}", reader.keyPath("table_size"), kTableSizeLimit, size));
       return;
     }
     if (size < 0 || !isPrime(static_cast<uint64_t>(size))) {
@@ -85,10 +87,10 @@ void readTableSize(TableReader& reader, PoolConfig& pool, size_t backend_count) 
   const int64_t minimum = kTableSlotsPerBackend * static_cast<int64_t>(backend_count);
   if (pool.balance == BalanceAlgorithm::kConsistentHash && pool.table_size < minimum) {
     reader.sink().error(reader.position("table_size"),
-                        fmt::format("\"{}\" must be at least 100 times the number of backends ({} for {} backends), "
+                        fmt::format("\"{}\" must be at least {} times the number of backends ({} for {} backends), "
                                     "got {}{}",
-                                    reader.keyPath("table_size"), minimum, backend_count, given ? "" : "the default ",
-                                    pool.table_size));
+                                    reader.keyPath("table_size"), kTableSlotsPerBackend, minimum, backend_count,
+                                    given ? "" : "the default ", pool.table_size));
   }
 }
 
@@ -111,9 +113,9 @@ void readPool(TableReader& reader, PoolConfig& pool, PoolSource& where) {
   const std::vector<IndexedTable> backend_tables =
       reader.readArrayOfTables("backends", Presence::kRequired, &backends_present);
   if (backends_present && reader.table().get_as<toml::array>("backends")->empty()) {
-    reader.sink().error(reader.position("backends"),
-                        fmt::format("\"{}\" must not be empty: pool \"{}\" has no backends", reader.keyPath("backends"),
-                                    pool.name));
+    reader.sink().error(
+        reader.position("backends"),
+        fmt::format("\"{}\" must not be empty: pool \"{}\" has no backends", reader.keyPath("backends"), pool.name));
   }
   for (const IndexedTable& entry : backend_tables) {
     TableReader backend_reader(*entry.table, entry.path, reader.sink());

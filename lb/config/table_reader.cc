@@ -62,8 +62,7 @@ std::optional<std::string_view> closestKey(std::string_view typo, const std::vec
 }
 
 bool isNameCharacter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
 }  // namespace
@@ -82,7 +81,7 @@ SourcePosition TableReader::position(std::string_view key) const {
 }
 
 const toml::node* TableReader::find(std::string_view key) {
-  known_keys_.emplace_back(key);
+  if (std::find(known_keys_.begin(), known_keys_.end(), key) == known_keys_.end()) known_keys_.emplace_back(key);
   return table_.get(key);
 }
 
@@ -120,8 +119,9 @@ bool TableReader::readName(std::string_view key, std::string& out, Presence pres
     return false;
   }
   if (!std::all_of(name.begin(), name.end(), isNameCharacter)) {
-    sink_.error(position(key), fmt::format("\"{}\" may contain only letters, digits, \"_\", \"-\" and \".\", got \"{}\"",
-                                           keyPath(key), name));
+    sink_.error(
+        position(key),
+        fmt::format("\"{}\" may contain only letters, digits, \"_\", \"-\" and \".\", got \"{}\"", keyPath(key), name));
     return false;
   }
   return true;
@@ -150,7 +150,8 @@ bool TableReader::readInt64(std::string_view key, int64_t& out, int64_t min, int
   const int64_t number = value->get();
   if (number < min || number > max) {
     // Limits that only come from the field's type are not worth spelling out.
-    const bool type_limit_only = max == std::numeric_limits<int64_t>::max() || max == std::numeric_limits<uint32_t>::max();
+    const bool type_limit_only =
+        max == std::numeric_limits<int64_t>::max() || max == std::numeric_limits<uint32_t>::max();
     if (type_limit_only && number < min) {
       sink_.error(position(key), fmt::format("\"{}\" must be at least {}, got {}", keyPath(key), min, number));
     } else {

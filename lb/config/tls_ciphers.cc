@@ -1,12 +1,11 @@
 #include "lb/config/tls_ciphers.h"
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
 #include <memory>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 namespace fulcrum::config {
 namespace {
