@@ -3,16 +3,43 @@
 namespace fulcrum {
 
 Pool::Pool(const config::PoolConfig& config, unsigned worker_slots)
+    : Pool(config, worker_slots, {}, std::make_shared<PoolStats>()) {}
+
+Pool::Pool(const config::PoolConfig& config, unsigned worker_slots,
+           const std::vector<std::shared_ptr<Backend>>& reusable, std::shared_ptr<PoolStats> stats)
     : config_(config),
       needs_key_(config.balance == config::BalanceAlgorithm::kConsistentHash),
-      balancer_(makeBalancer(config, worker_slots)) {
+      balancer_(makeBalancer(config, worker_slots)),
+      stats_(std::move(stats)) {
+  const bool unchecked = config.health_check.type == config::HealthCheckType::kNone;
   backends_.reserve(config.backends.size());
   for (const auto& backend : config.backends) {
+    std::shared_ptr<Backend> kept;
+    for (const auto& candidate : reusable) {
+      if (candidate->name() == backend.address.text) kept = candidate;
+    }
+    if (kept) {
+      kept->setWeight(backend.weight);
+      if (unchecked) kept->setHealth(HealthState::kUp);
+      backends_.push_back(std::move(kept));
+      continue;
+    }
     auto made = std::make_shared<Backend>(backend.address.text, backend.address.address, backend.weight);
-    if (config.health_check.type == config::HealthCheckType::kNone) made->setHealth(HealthState::kUp);
+    if (unchecked) made->setHealth(HealthState::kUp);
     backends_.push_back(std::move(made));
   }
   balancer_->update(backends_);
+}
+
+void Pool::addRetiring(std::shared_ptr<Backend> backend) {
+  std::lock_guard lock(update_mutex_);
+  retiring_.push_back(std::move(backend));
+}
+
+std::vector<std::shared_ptr<Backend>> Pool::retiringBackends() const {
+  std::lock_guard lock(update_mutex_);
+  std::erase_if(retiring_, [](const std::shared_ptr<Backend>& backend) { return backend->activeConnections() == 0; });
+  return retiring_;
 }
 
 Backend* Pool::findBackend(const std::string& name) const { return findBackendShared(name).get(); }

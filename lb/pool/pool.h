@@ -13,9 +13,20 @@
 
 namespace fulcrum {
 
-class Pool {
+// Statistics that outlive a reload of the pool (a reload makes a new Pool).
+struct PoolStats {
+  LatencyHistogram connect_latency;
+};
+
+// A reload builds a new Pool for a pool that stays, with the same Backend objects for
+// the addresses that stay (their health, drain flag, counters and open connections
+// carry on) and the same PoolStats. Connections hold their Pool (shared_from_this).
+class Pool : public std::enable_shared_from_this<Pool> {
  public:
   Pool(const config::PoolConfig& config, unsigned worker_slots);
+  // `backends` are reused by address where the config names them; the rest are made.
+  Pool(const config::PoolConfig& config, unsigned worker_slots,
+       const std::vector<std::shared_ptr<Backend>>& reusable, std::shared_ptr<PoolStats> stats);
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
@@ -34,16 +45,23 @@ class Pool {
   void backendsChanged();
 
   // Time from starting a backend connect to its success (fulcrum_backend_connect_seconds).
-  LatencyHistogram& connectLatency() { return connect_latency_; }
-  const LatencyHistogram& connectLatency() const { return connect_latency_; }
+  LatencyHistogram& connectLatency() { return stats_->connect_latency; }
+  const LatencyHistogram& connectLatency() const { return stats_->connect_latency; }
+  const std::shared_ptr<PoolStats>& stats() const { return stats_; }
+
+  // Backends that a reload removed from this pool while they still had connections:
+  // draining, never picked, listed (as draining) until their last connection closes.
+  void addRetiring(std::shared_ptr<Backend> backend);
+  std::vector<std::shared_ptr<Backend>> retiringBackends() const;
 
  private:
   const config::PoolConfig config_;
   const bool needs_key_;
   std::vector<std::shared_ptr<Backend>> backends_;
   std::unique_ptr<Balancer> balancer_;
-  LatencyHistogram connect_latency_;
-  std::mutex update_mutex_;  // serializes control-path updates; never taken by pick()
+  const std::shared_ptr<PoolStats> stats_;
+  mutable std::mutex update_mutex_;  // control path only (updates, retiring_); never taken by pick()
+  mutable std::vector<std::shared_ptr<Backend>> retiring_;
 };
 
 }  // namespace fulcrum

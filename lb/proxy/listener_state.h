@@ -2,8 +2,14 @@
 // What all workers share about one configured listener: its config, the pool that new
 // connections go to (switchable at run time), and its counters. Workers touch only
 // atomics here.
+//
+// A reload makes a new ListenerState for a listener that stays (new config values apply
+// to new connections) but hands it the same ListenerStats, so counters and the
+// max_connections count carry on. Open connections keep their ListenerState alive
+// (shared_from_this), so a removed listener lives until its last connection closes.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "lb/config/config.h"
 #include "lb/pool/pool.h"
@@ -14,11 +20,22 @@ struct alignas(64) ListenerCounters {
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> rejected_max_connections{0};
   std::atomic<uint64_t> rejected_no_backend{0};
+  // udp listeners only (fulcrum_udp_datagrams_total, fulcrum_udp_sessions_active).
+  std::atomic<uint64_t> udp_datagrams_to_backend{0};
+  std::atomic<uint64_t> udp_datagrams_to_client{0};
+  std::atomic<int64_t> udp_sessions_active{0};
 };
 
-class ListenerState {
+struct ListenerStats {
+  alignas(64) std::atomic<int64_t> active{0};
+  ListenerCounters counters;
+};
+
+class ListenerState : public std::enable_shared_from_this<ListenerState> {
  public:
-  ListenerState(const config::ListenerConfig& config, Pool* pool) : config_(config), pool_(pool) {}
+  ListenerState(const config::ListenerConfig& config, Pool* pool,
+                std::shared_ptr<ListenerStats> stats = std::make_shared<ListenerStats>())
+      : config_(config), pool_(pool), stats_(std::move(stats)) {}
   ListenerState(const ListenerState&) = delete;
   ListenerState& operator=(const ListenerState&) = delete;
 
@@ -31,24 +48,24 @@ class ListenerState {
   // Counts a new connection in unless max_connections is reached; the caller must
   // call leave() exactly once for every admitted connection.
   bool tryAdmit() {
-    const int64_t now_active = active_.fetch_add(1, std::memory_order_relaxed) + 1;
+    const int64_t now_active = stats_->active.fetch_add(1, std::memory_order_relaxed) + 1;
     if (config_.max_connections != 0 && static_cast<uint64_t>(now_active) > config_.max_connections) {
-      active_.fetch_sub(1, std::memory_order_relaxed);
+      stats_->active.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
     return true;
   }
-  void leave() { active_.fetch_sub(1, std::memory_order_relaxed); }
-  int64_t activeConnections() const { return active_.load(std::memory_order_relaxed); }
+  void leave() { stats_->active.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t activeConnections() const { return stats_->active.load(std::memory_order_relaxed); }
 
-  ListenerCounters& counters() { return counters_; }
-  const ListenerCounters& counters() const { return counters_; }
+  ListenerCounters& counters() { return stats_->counters; }
+  const ListenerCounters& counters() const { return stats_->counters; }
+  const std::shared_ptr<ListenerStats>& stats() const { return stats_; }
 
  private:
   const config::ListenerConfig config_;
   std::atomic<Pool*> pool_;
-  alignas(64) std::atomic<int64_t> active_{0};
-  ListenerCounters counters_;
+  const std::shared_ptr<ListenerStats> stats_;
 };
 
 }  // namespace fulcrum

@@ -8,7 +8,7 @@
 namespace fulcrum {
 
 TcpConnection::TcpConnection(WorkerContext& worker, ListenerState& listener)
-    : worker_(worker), listener_(listener) {
+    : worker_(worker), listener_(listener.shared_from_this()) {
   uv_tcp_init(worker_.loop, &client_);
   client_.data = this;
   uv_timer_init(worker_.loop, &timer_);
@@ -26,7 +26,7 @@ TcpConnection::TcpConnection(WorkerContext& worker, ListenerState& listener)
 
 TcpConnection::~TcpConnection() {
   if (backend_ != nullptr) backend_->addActive(-1);
-  if (admitted_) listener_.leave();
+  if (admitted_) listener_->leave();
   worker_.connections.remove(this);
 }
 
@@ -50,7 +50,7 @@ void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, u
         SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer), static_cast<socklen_t>(peer_length));
   }
   uv_tcp_nodelay(&connection->client_, 1);
-  connection->pool_ = listener.pool();
+  connection->pool_ = listener.pool()->shared_from_this();
   connection->connectNext();
 }
 
@@ -74,7 +74,7 @@ void TcpConnection::connectNext() {
   }
   if (chosen == nullptr) {
     if (attempts_ == 0) {
-      listener_.counters().rejected_no_backend.fetch_add(1, std::memory_order_relaxed);
+      listener_->counters().rejected_no_backend.fetch_add(1, std::memory_order_relaxed);
     }
     closeAll(CloseMode::kReset, CloseMode::kGraceful);
     return;
@@ -94,13 +94,13 @@ void TcpConnection::connectNext() {
     connectFailed(uv_strerror(rc));
     return;
   }
-  uv_timer_start(&timer_, onConnectTimeout, static_cast<uint64_t>(listener_.config().connect_timeout.count()), 0);
+  uv_timer_start(&timer_, onConnectTimeout, static_cast<uint64_t>(listener_->config().connect_timeout.count()), 0);
 }
 
 void TcpConnection::connectFailed(const char* reason) {
   uv_timer_stop(&timer_);
   backend_->counters().connect_failures_total.fetch_add(1, std::memory_order_relaxed);
-  logConnectError(*backend_, listener_.name(), pool_->name(), reason);
+  logConnectError(*backend_, listener_->name(), pool_->name(), reason);
   if (worker_.passive_health != nullptr) worker_.passive_health->onConnectFailure(*pool_, *backend_, reason);
   backend_->addActive(-1);
   backend_ = nullptr;
@@ -137,7 +137,7 @@ void TcpConnection::startSplice() {
 }
 
 void TcpConnection::armIdleTimer() {
-  const uint64_t idle_ms = static_cast<uint64_t>(listener_.config().idle_timeout.count());
+  const uint64_t idle_ms = static_cast<uint64_t>(listener_->config().idle_timeout.count());
   const uint64_t idle_for = uv_now(worker_.loop) - last_activity_ms_;
   uv_timer_start(&timer_, onIdleTimer, idle_for >= idle_ms ? 0 : idle_ms - idle_for, 0);
 }
@@ -146,7 +146,7 @@ void TcpConnection::onIdleTimer(uv_timer_t* timer) {
   // The timer is not re-armed per read; reads only stamp last_activity_ms_, and the
   // timer checks the stamp when it fires.
   auto* self = static_cast<TcpConnection*>(timer->data);
-  const uint64_t idle_ms = static_cast<uint64_t>(self->listener_.config().idle_timeout.count());
+  const uint64_t idle_ms = static_cast<uint64_t>(self->listener_->config().idle_timeout.count());
   if (uv_now(self->worker_.loop) - self->last_activity_ms_ >= idle_ms) {
     self->closeAll(CloseMode::kGraceful, CloseMode::kGraceful);
     return;
@@ -288,7 +288,7 @@ void TcpConnection::onHandleClosed(uv_handle_t* handle) {
     return;
   }
   // Only the upstream socket of a failed attempt closed: try the next backend.
-  if (self->attempts_ <= self->listener_.config().retries) {
+  if (self->attempts_ <= self->listener_->config().retries) {
     self->connectNext();
   } else {
     self->closeAll(CloseMode::kReset, CloseMode::kGraceful);

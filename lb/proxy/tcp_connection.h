@@ -35,8 +35,8 @@ class TcpConnection final : public TrackedConnection {
   static void acceptFrom(WorkerContext& worker, ListenerState& listener, uv_stream_t* server);
 
   void forceClose() override;
-  const ListenerState* listener() const override { return &listener_; }
-  const Pool* pool() const override { return pool_; }
+  const ListenerState* listener() const override { return listener_.get(); }
+  const Pool* pool() const override { return pool_.get(); }
   const Backend* backend() const override { return backend_; }
 
  private:
@@ -82,8 +82,9 @@ class TcpConnection final : public TrackedConnection {
   static void onHandleClosed(uv_handle_t* handle);
 
   WorkerContext& worker_;
-  ListenerState& listener_;
-  Pool* pool_ = nullptr;
+  // Strong references: a reload may retire the listener or pool while this runs.
+  const std::shared_ptr<ListenerState> listener_;
+  std::shared_ptr<Pool> pool_;
   Backend* backend_ = nullptr;  // counted in its active connections while set
   SocketAddress client_address_;
   Phase phase_ = Phase::kConnecting;

@@ -40,11 +40,11 @@ void TcpListener::onConnection(uv_stream_t* server, int status) {
     // EMFILE/ENFILE and the like: libuv keeps listening; say so once in a while.
     static RateLimit accept_error_log{std::chrono::seconds(5)};
     if (accept_error_log.allow()) {
-      log::error("listener \"{}\": accept failed: {}", self->state_.name(), uv_strerror(status));
+      log::error("listener \"{}\": accept failed: {}", self->state_->name(), uv_strerror(status));
     }
     return;
   }
-  TcpConnection::acceptFrom(self->worker_, self->state_, server);
+  TcpConnection::acceptFrom(self->worker_, *self->state_, server);
 }
 
 }  // namespace fulcrum

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace fulcrum {
@@ -48,7 +50,7 @@ void Worker::beginShutdown(Duration grace) {
 void Worker::run() {
   for (ListenerSocket& socket : sockets_) {
     std::string error;
-    TcpListener* listener = TcpListener::start(context_, *socket.state, socket.fd, &error);
+    WorkerListener* listener = startWorkerListener(context_, socket, &error);
     socket.fd = -1;  // owned by the listener (or closed) now
     if (listener == nullptr) {
       log::error("worker {}: {}", context_.index, error);
@@ -62,6 +64,33 @@ void Worker::run() {
   const int rc = uv_loop_close(&loop_);
   if (rc != 0) log::error("worker {}: loop closed with handles open: {}", context_.index, uv_strerror(rc));
   if (on_exit_) on_exit_();
+}
+
+void Worker::applyListenerChanges(WorkerListenerChanges& changes) {
+  auto find = [this](const ListenerState* state) {
+    return std::find_if(listeners_.begin(), listeners_.end(),
+                        [state](WorkerListener* listener) { return &listener->state() == state; });
+  };
+  for (auto& [previous, next] : changes.kept) {
+    if (auto it = find(previous.get()); it != listeners_.end()) (*it)->setState(*next);
+  }
+  for (const auto& removed : changes.removed) {
+    if (auto it = find(removed.get()); it != listeners_.end()) {
+      (*it)->close();
+      listeners_.erase(it);
+    }
+  }
+  for (ListenerSocket& socket : changes.added) {
+    if (shutting_down_) {
+      ::close(socket.fd);
+    } else {
+      std::string error;
+      WorkerListener* listener = startWorkerListener(context_, socket, &error);
+      if (listener == nullptr) log::error("worker {}: {}", context_.index, error);
+      else listeners_.push_back(listener);
+    }
+    socket.fd = -1;
+  }
 }
 
 void Worker::onAsync(uv_async_t* async) { static_cast<Worker*>(async->data)->runPosted(); }
@@ -78,7 +107,7 @@ void Worker::runPosted() {
 void Worker::shutdownOnLoop(Duration grace) {
   if (shutting_down_) return;
   shutting_down_ = true;
-  for (TcpListener* listener : listeners_) listener->close();
+  for (WorkerListener* listener : listeners_) listener->close();
   listeners_.clear();
   uv_timer_start(&grace_timer_, onGraceExpired, static_cast<uint64_t>(grace.count()), 0);
   uv_timer_start(&idle_poll_, onIdlePoll, 0, 20);

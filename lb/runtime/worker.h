@@ -11,7 +11,7 @@
 
 #include "common/duration.h"
 #include "lb/proxy/listener_state.h"
-#include "lb/proxy/tcp_listener.h"
+#include "lb/proxy/worker_listener.h"
 #include "lb/proxy/worker_context.h"
 #include "lb/runtime/deferred_tasks.h"
 
@@ -21,6 +21,17 @@ struct ListenerSocket {
   ListenerState* state = nullptr;
   int fd = -1;  // bound by openReusePortSocket; the worker takes ownership
 };
+
+// A reload's listener changes as one worker applies them.
+struct WorkerListenerChanges {
+  // (previous, next) states of listeners that keep their sockets.
+  std::vector<std::pair<std::shared_ptr<ListenerState>, std::shared_ptr<ListenerState>>> kept;
+  std::vector<ListenerSocket> added;  // this worker's new sockets (ownership passes)
+  std::vector<std::shared_ptr<ListenerState>> removed;
+};
+
+// Starts the worker's listener for `socket` (TCP or UDP by the state's protocol).
+WorkerListener* startWorkerListener(WorkerContext& worker, const ListenerSocket& socket, std::string* error);
 
 class Worker {
  public:
@@ -37,6 +48,9 @@ class Worker {
   // Runs `task` on the worker's loop thread. Thread-safe. Once the worker has
   // finished (after a shutdown) tasks are dropped.
   void post(std::function<void()> task);
+
+  // Loop thread only (inside a posted task): swap, open and close listeners.
+  void applyListenerChanges(WorkerListenerChanges& changes);
 
   // Loop thread only (inside a posted task).
   ConnectionList& connections() { return context_.connections; }
@@ -61,7 +75,7 @@ class Worker {
   uv_loop_t loop_{};
   WorkerContext context_;
   std::vector<ListenerSocket> sockets_;
-  std::vector<TcpListener*> listeners_;
+  std::vector<WorkerListener*> listeners_;
   std::function<void()> on_exit_;
   std::thread thread_;
   DeferredTasks deferred_{&loop_};
