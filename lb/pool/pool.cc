@@ -57,3 +57,14 @@ void Pool::backendsChanged() {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+std::vector<std::shared_ptr<Backend>> Pool::listedBackends() const {
+  std::vector<std::shared_ptr<Backend>> listed = backends_;
+  const std::vector<std::shared_ptr<Backend>> retiring = retiringBackends();
+  listed.insert(listed.end(), retiring.begin(), retiring.end());
+  return listed;
+}
+
+}  // namespace fulcrum

@@ -53,6 +53,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // draining, never picked, listed (as draining) until their last connection closes.
   void addRetiring(std::shared_ptr<Backend> backend);
   std::vector<std::shared_ptr<Backend>> retiringBackends() const;
+  // What status and metrics list: the configured backends, then the retiring ones.
+  std::vector<std::shared_ptr<Backend>> listedBackends() const;
 
  private:
   const config::PoolConfig config_;

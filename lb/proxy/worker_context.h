@@ -6,6 +6,7 @@
 #include "lb/proxy/buffer_pool.h"
 #include "lb/proxy/connection_list.h"
 #include "lb/proxy/passive_health.h"
+#include "lb/proxy/udp_receive_buffer.h"
 
 namespace fulcrum {
 
@@ -15,6 +16,7 @@ struct WorkerContext {
   BufferPool buffers;
   ConnectionList connections;
   PassiveHealthSink* passive_health = nullptr;  // may be null (no health checker)
+  UdpReceiveBuffer udp_receive_buffer;          // shared by the worker's UDP sockets
 };
 
 }  // namespace fulcrum

@@ -32,6 +32,13 @@ class Control {
   virtual Outcome switchListenerPool(const std::string& listener, const std::string& pool) = 0;
 
   virtual ReloadCounters reloadCounters() const = 0;
+
+  // Whether GET /readyz answers 200: false once a graceful shutdown began or while an
+  // operator has taken the instance out of rotation with setReady(false).
+  virtual bool ready() const = 0;
+  // POST /api/v1/ready: takes the instance out of (or back into) the routers' rotation;
+  // traffic keeps flowing either way.
+  virtual void setReady(bool ready) = 0;
 };
 
 const char* toString(Control::Outcome outcome);

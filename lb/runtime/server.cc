@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "common/log.h"
+#include "lb/admin/admin_server.h"
+#include "lb/health/health_checker.h"
 #include "lb/proxy/listen_socket.h"
 
 namespace fulcrum {
@@ -45,13 +47,10 @@ bool Server::bindListeners(const Topology& topology, unsigned workers,
   per_worker->assign(workers, {});
   for (const auto& listener : topology.listeners) {
     const config::ListenerConfig& cfg = listener->config();
-    if (cfg.protocol != config::Protocol::kTcp) {
-      log::warn("listener \"{}\": protocol udp is not supported by this build yet; skipped", cfg.name);
-      continue;
-    }
+    const int socket_type = cfg.protocol == config::Protocol::kUdp ? SOCK_DGRAM : SOCK_STREAM;
     for (unsigned worker = 0; worker < workers; ++worker) {
       std::string error;
-      const int fd = openReusePortSocket(cfg.bind.address, SOCK_STREAM, &error);
+      const int fd = openReusePortSocket(cfg.bind.address, socket_type, &error);
       if (fd < 0) {
         log::error("listener \"{}\": {}", cfg.name, error);
         for (auto& sockets : *per_worker) {
@@ -74,7 +73,6 @@ void Server::logSummary(const Topology& topology, unsigned workers) const {
   }
   for (const auto& listener : topology.listeners) {
     const auto& cfg = listener->config();
-    if (cfg.protocol != config::Protocol::kTcp) continue;
     log::info("listener \"{}\" ({}) listening on {} -> pool \"{}\"", cfg.name, config::toString(cfg.protocol),
               cfg.bind.address.toString(), cfg.pool);
   }
@@ -83,10 +81,16 @@ void Server::logSummary(const Topology& topology, unsigned workers) const {
 int Server::run() {
   const unsigned workers = effectiveWorkerCount(config_.runtime.workers);
   topology_ = buildTopology(config_, workers);
+  health_checker_ = std::make_unique<HealthChecker>(topology_);
+  passive_health_ = health_checker_.get();
 
   // A peer that resets while we write must not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
 
+  if (config_.admin.enabled) {
+    admin_ = admin::AdminServer::listen(config_.admin);  // logs why it failed
+    if (!admin_) return 1;
+  }
   std::vector<std::vector<ListenerSocket>> sockets;
   if (!bindListeners(*topology_, workers, &sockets)) return 1;
 
@@ -108,11 +112,15 @@ int Server::run() {
     }));
   }
   logSummary(*topology_, workers);
+  health_checker_->start();
   for (auto& worker : workers_) worker->start();
+  if (admin_) admin_->serve(*this);
 
   uv_run(&loop_, UV_RUN_DEFAULT);
   for (auto& worker : workers_) worker->join();
+  admin_.reset();  // before the workers that its requests post to go away
   workers_.clear();
+  health_checker_->stop();
   uv_loop_close(&loop_);
   log::info("fulcrum stopped");
   return 0;
@@ -121,7 +129,12 @@ int Server::run() {
 void Server::onSignal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
   if (signum == SIGHUP) {
-    log::warn("SIGHUP received: configuration reload is not supported by this build yet; ignored");
+    if (self->shutting_down_) {
+      log::info("SIGHUP received during shutdown: ignored");
+      return;
+    }
+    log::info("SIGHUP received: reloading {}", self->config_.source_path);
+    self->reload();
     return;
   }
   self->beginShutdown(signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -165,9 +178,14 @@ Control::Outcome Server::drainBackend(const std::string& pool_name, const std::s
   if (backend->draining()) return Outcome::kOk;
   const uint64_t epoch = backend->setDraining(true);
   pool->backendsChanged();
-  const uint64_t timeout_ms = static_cast<uint64_t>(pool->config().drain_timeout.count());
   log::info("pool \"{}\": backend {} draining; open connections close after {}", pool_name, backend_name,
             formatDuration(pool->config().drain_timeout));
+  scheduleDrainDeadline(std::move(backend), epoch, pool->config().drain_timeout);
+  return Outcome::kOk;
+}
+
+void Server::scheduleDrainDeadline(std::shared_ptr<Backend> backend, uint64_t epoch, Duration timeout) {
+  const uint64_t timeout_ms = static_cast<uint64_t>(timeout.count());
   forEachWorker([backend, epoch, timeout_ms](Worker& worker) {
     worker.deferred().schedule(timeout_ms, [&worker, backend, epoch] {
       if (!backend->draining() || backend->drainEpoch() != epoch) return;
@@ -176,7 +194,6 @@ Control::Outcome Server::drainBackend(const std::string& pool_name, const std::s
       backend->counters().drained_closes.fetch_add(closed, std::memory_order_relaxed);
     });
   });
-  return Outcome::kOk;
 }
 
 Control::Outcome Server::enableBackend(const std::string& pool_name, const std::string& backend_name) {
@@ -215,6 +232,12 @@ Control::Outcome Server::switchListenerPool(const std::string& listener_name, co
   });
   return Outcome::kOk;
 }
+
+bool Server::ready() const {
+  return !shutting_down_.load(std::memory_order_acquire) && operator_ready_.load(std::memory_order_acquire);
+}
+
+void Server::setReady(bool ready) { operator_ready_.store(ready, std::memory_order_release); }
 
 ReloadCounters Server::reloadCounters() const {
   return ReloadCounters{reloads_succeeded_.load(std::memory_order_relaxed),

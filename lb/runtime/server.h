@@ -16,6 +16,11 @@
 
 namespace fulcrum {
 
+class HealthChecker;
+namespace admin {
+class AdminServer;
+}
+
 class Server final : public Control {
  public:
   explicit Server(config::Config config);
@@ -28,18 +33,28 @@ class Server final : public Control {
   // failed, e.g. a bind error).
   int run();
 
+  // Re-reads the config file and applies it without dropping a connection (main loop
+  // thread). Returns false, with the old config still running, when it is invalid or a
+  // new listener cannot bind.
+  bool reload();
+
   // Control
   std::shared_ptr<const Topology> topology() const override;
   Outcome drainBackend(const std::string& pool, const std::string& backend) override;
   Outcome enableBackend(const std::string& pool, const std::string& backend) override;
   Outcome switchListenerPool(const std::string& listener, const std::string& pool) override;
   ReloadCounters reloadCounters() const override;
+  bool ready() const override;
+  void setReady(bool ready) override;
 
  private:
   bool bindListeners(const Topology& topology, unsigned workers,
                      std::vector<std::vector<ListenerSocket>>* per_worker);
   void logSummary(const Topology& topology, unsigned workers) const;
   void beginShutdown(const char* signal_name);
+  // Closes `backend`'s connections on every worker after `timeout`, unless its drain
+  // epoch moved on (enabled, or drained anew) by then.
+  void scheduleDrainDeadline(std::shared_ptr<Backend> backend, uint64_t epoch, Duration timeout);
   // Runs `task(worker)` on every worker's loop thread.
   void forEachWorker(const std::function<void(Worker&)>& task);
 
@@ -49,6 +64,7 @@ class Server final : public Control {
   config::Config config_;
   mutable std::mutex control_mutex_;  // control path only: topology_ and API changes
   std::shared_ptr<const Topology> topology_;
+  std::unique_ptr<HealthChecker> health_checker_;  // declared before workers_: outlives them
   std::vector<std::unique_ptr<Worker>> workers_;
   PassiveHealthSink* passive_health_ = nullptr;  // the health checker, once it exists
   std::atomic<uint64_t> reloads_succeeded_{0};
@@ -60,7 +76,10 @@ class Server final : public Control {
   uv_signal_t sighup_{};
   uv_async_t worker_exited_{};
   std::atomic<unsigned> workers_exited_{0};
-  bool shutting_down_ = false;
+  std::atomic<bool> shutting_down_{false};  // written by the main loop, read by ready()
+  std::atomic<bool> operator_ready_{true};  // POST /api/v1/ready
+  // Declared last: destroyed first, while the workers its requests post to still exist.
+  std::unique_ptr<admin::AdminServer> admin_;
 };
 
 // Worker threads to run for `configured` (0 = one per CPU).

@@ -1,0 +1,41 @@
+#include "test/support/spawn.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <stdexcept>
+
+namespace fulcrum::test {
+
+pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd) {
+  // Everything the child needs is prepared before fork: after fork only async-signal-safe
+  // calls are allowed, since other threads may hold locks (POSIX fork(2)).
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const pid_t parent = ::getpid();
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid > 0) return pid;
+
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0) {
+    ::_exit(127);
+  }
+  ::close_range(3, ~0U, 0);
+  // The test binary may ignore or block signals; the daemon must start with defaults.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+}  // namespace fulcrum::test
