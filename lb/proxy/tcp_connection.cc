@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "lb/proxy/connect_error_log.h"
+#include "lb/proxy/proxy_protocol.h"
 
 namespace fulcrum {
 
@@ -132,8 +133,27 @@ void TcpConnection::startSplice() {
   uv_tcp_nodelay(&upstream_, 1);
   last_activity_ms_ = uv_now(worker_.loop);
   armIdleTimer();
+  if (listener_->config().proxy_protocol != config::ProxyProtocol::kNone) {
+    sendProxyHeader();
+    if (phase_ == Phase::kClosing) return;
+  }
   uv_read_start(client(), onAlloc, onRead);
   uv_read_start(upstream(), onAlloc, onRead);
+}
+
+void TcpConnection::sendProxyHeader() {
+  sockaddr_storage local{};
+  int local_length = sizeof(local);
+  SocketAddress destination;
+  if (uv_tcp_getsockname(&client_, reinterpret_cast<sockaddr*>(&local), &local_length) == 0) {
+    destination = SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&local), static_cast<socklen_t>(local_length));
+  }
+  IoBuffer* buffer = worker_.buffers.acquire();
+  const size_t length = writeProxyHeader(listener_->config().proxy_protocol, client_address_, destination,
+                                         std::span<char>(buffer->data, IoBuffer::kCapacity));
+  // The header is the first thing on the backend socket; forward() queues it in order
+  // before any client byte read later.
+  forward(to_backend_, buffer, length);
 }
 
 void TcpConnection::armIdleTimer() {

@@ -60,6 +60,9 @@ class TcpConnection final : public TrackedConnection {
   void connectNext();
   void connectFailed(const char* reason);
   void startSplice();
+  // Sends the PROXY protocol header (listener setting proxy_protocol) to the backend,
+  // ahead of any client byte.
+  void sendProxyHeader();
   void forward(Direction& direction, IoBuffer* buffer, size_t length);
   void finishDirection(Direction& direction);
   void closeAll(CloseMode client_mode, CloseMode upstream_mode);
