@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "lb/config/loader.h"
+#include "lb/proxy/tls_context.h"
 #include "lb/runtime/server.h"
 
 namespace {
@@ -89,6 +90,16 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     return kExitUsageOrConfig;
   }
+  // Certificates and keys are checked here too, so that --check catches them.
+  bool tls_ok = true;
+  for (const auto& listener : loaded.config->listeners) {
+    if (!listener.tls) continue;
+    for (const auto& error : fulcrum::validateTlsConfig(*listener.tls)) {
+      fmt::print(stderr, "{}\n", error);
+      tls_ok = false;
+    }
+  }
+  if (!tls_ok) return kExitUsageOrConfig;
   if (command_line.check) {
     fmt::print("configuration OK\n");
     return kExitOk;

@@ -1,5 +1,7 @@
 #include "lb/health/health_checker.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 #include "common/log.h"
@@ -82,7 +84,11 @@ void HealthChecker::start() {
   std::lock_guard lock(control_mutex_);
   if (started_ || stopped_) return;
   started_ = true;
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  thread_ = std::thread([this] {
+    // Named so that `top -H` and /proc/PID/task/*/comm tell it from the workers.
+    pthread_setname_np(pthread_self(), "fulcrum-health");
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
   uv_async_send(&command_async_);
 }
 

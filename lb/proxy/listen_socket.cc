@@ -24,6 +24,9 @@ int openReusePortSocket(const SocketAddress& address, int type, std::string* err
   else if (address.family() == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0)
     failed = "setsockopt(IPV6_V6ONLY)";
   else if (::bind(fd, address.get(), address.length()) != 0) failed = "bind";
+  // Listening at once (not when the worker's loop gets to it) means connections queue
+  // from the moment start-up or a reload logs the listener, and none is refused.
+  else if (type == SOCK_STREAM && ::listen(fd, SOMAXCONN) != 0) failed = "listen";
   if (failed != nullptr) {
     *error = fmt::format("{} {}: {}", failed, address.toString(), std::strerror(errno));
     ::close(fd);

@@ -12,7 +12,9 @@
 #include <memory>
 
 #include "lb/config/config.h"
+#include "lb/pool/latency_histogram.h"
 #include "lb/pool/pool.h"
+#include "lb/proxy/tls_context.h"
 
 namespace fulcrum {
 
@@ -24,18 +26,24 @@ struct alignas(64) ListenerCounters {
   std::atomic<uint64_t> udp_datagrams_to_backend{0};
   std::atomic<uint64_t> udp_datagrams_to_client{0};
   std::atomic<int64_t> udp_sessions_active{0};
+  // TLS listeners only (fulcrum_tls_handshakes_total).
+  std::atomic<uint64_t> tls_handshakes_success{0};
+  std::atomic<uint64_t> tls_handshakes_failure{0};
 };
 
 struct ListenerStats {
   alignas(64) std::atomic<int64_t> active{0};
   ListenerCounters counters;
+  LatencyHistogram tls_handshake_latency;  // accept to handshake done (fulcrum_tls_handshake_seconds)
 };
 
 class ListenerState : public std::enable_shared_from_this<ListenerState> {
  public:
+  // `tls` is the listener's TLS context when its config has a [listeners.tls] table.
   ListenerState(const config::ListenerConfig& config, Pool* pool,
-                std::shared_ptr<ListenerStats> stats = std::make_shared<ListenerStats>())
-      : config_(config), pool_(pool), stats_(std::move(stats)) {}
+                std::shared_ptr<ListenerStats> stats = std::make_shared<ListenerStats>(),
+                std::shared_ptr<const TlsContext> tls = nullptr)
+      : config_(config), pool_(pool), stats_(std::move(stats)), tls_(std::move(tls)) {}
   ListenerState(const ListenerState&) = delete;
   ListenerState& operator=(const ListenerState&) = delete;
 
@@ -61,11 +69,14 @@ class ListenerState : public std::enable_shared_from_this<ListenerState> {
   ListenerCounters& counters() { return stats_->counters; }
   const ListenerCounters& counters() const { return stats_->counters; }
   const std::shared_ptr<ListenerStats>& stats() const { return stats_; }
+  // Non-null for a TLS-terminating listener.
+  const std::shared_ptr<const TlsContext>& tls() const { return tls_; }
 
  private:
   const config::ListenerConfig config_;
   std::atomic<Pool*> pool_;
   const std::shared_ptr<ListenerStats> stats_;
+  const std::shared_ptr<const TlsContext> tls_;
 };
 
 }  // namespace fulcrum

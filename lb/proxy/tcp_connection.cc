@@ -1,5 +1,7 @@
 #include "lb/proxy/tcp_connection.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "common/log.h"
@@ -7,6 +9,18 @@
 #include "lb/proxy/proxy_protocol.h"
 
 namespace fulcrum {
+namespace {
+
+int pendingSocketError(uv_stream_t* stream) {
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream), &fd) != 0) return 0;
+  int error = 0;
+  socklen_t length = sizeof(error);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return 0;
+  return error;
+}
+
+}  // namespace
 
 TcpConnection::TcpConnection(WorkerContext& worker, ListenerState& listener)
     : worker_(worker), listener_(listener.shared_from_this()) {
@@ -26,6 +40,7 @@ TcpConnection::TcpConnection(WorkerContext& worker, ListenerState& listener)
 }
 
 TcpConnection::~TcpConnection() {
+  for (auto& [buffer, length] : early_plaintext_) worker_.buffers.release(buffer);
   if (backend_ != nullptr) backend_->addActive(-1);
   if (admitted_) listener_->leave();
   worker_.connections.remove(this);
@@ -52,6 +67,11 @@ void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, u
   }
   uv_tcp_nodelay(&connection->client_, 1);
   connection->pool_ = listener.pool()->shared_from_this();
+  if (listener.tls()) {
+    connection->startTls();
+    return;
+  }
+  connection->phase_ = Phase::kConnecting;
   connection->connectNext();
 }
 
@@ -130,6 +150,7 @@ void TcpConnection::startSplice() {
   uv_timer_stop(&timer_);
   pool_->connectLatency().observeNanoseconds(uv_hrtime() - connect_started_ns_);
   phase_ = Phase::kSplicing;
+  to_backend_.paused = to_client_.paused = false;
   uv_tcp_nodelay(&upstream_, 1);
   last_activity_ms_ = uv_now(worker_.loop);
   armIdleTimer();
@@ -137,8 +158,26 @@ void TcpConnection::startSplice() {
     sendProxyHeader();
     if (phase_ == Phase::kClosing) return;
   }
-  uv_read_start(client(), onAlloc, onRead);
+  for (auto& [buffer, length] : std::exchange(early_plaintext_, {})) {
+    sendToBackend(buffer, length);
+    if (phase_ == Phase::kClosing) return;
+  }
+  if (client_finished_early_) {
+    to_backend_.eof = true;
+    finishDirection(to_backend_);
+  } else {
+    uv_read_start(client(), onAlloc, onRead);
+  }
   uv_read_start(upstream(), onAlloc, onRead);
+}
+
+void TcpConnection::sendToBackend(IoBuffer* buffer, size_t length) {
+  if (phase_ != Phase::kSplicing) {
+    early_plaintext_.emplace_back(buffer, length);
+    return;
+  }
+  backend_->counters().bytes_to_backend.fetch_add(length, std::memory_order_relaxed);
+  forward(to_backend_, buffer, length);
 }
 
 void TcpConnection::sendProxyHeader() {
@@ -186,15 +225,31 @@ void TcpConnection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   Direction& direction = self->directionFrom(stream);
   if (nread > 0) {
     self->last_activity_ms_ = uv_now(self->worker_.loop);
-    auto& counters = self->backend_->counters();
-    (direction.to_backend ? counters.bytes_to_backend : counters.bytes_to_client)
-        .fetch_add(static_cast<uint64_t>(nread), std::memory_order_relaxed);
-    self->forward(direction, buffer, static_cast<size_t>(nread));
+    if (direction.to_backend) {
+      if (self->tls_) {
+        self->onClientCiphertext(buffer, static_cast<size_t>(nread));
+      } else {
+        self->sendToBackend(buffer, static_cast<size_t>(nread));
+      }
+      return;
+    }
+    self->backend_->counters().bytes_to_client.fetch_add(static_cast<uint64_t>(nread), std::memory_order_relaxed);
+    if (self->tls_) {
+      self->encryptToClient(buffer, static_cast<size_t>(nread));
+    } else {
+      self->forward(direction, buffer, static_cast<size_t>(nread));
+    }
     return;
   }
   if (buffer != nullptr) self->worker_.buffers.release(buffer);
   if (nread == 0) return;  // EAGAIN: nothing read
-  if (nread == UV_EOF) {
+  if (self->phase_ == Phase::kHandshaking) {
+    self->handshakeFailed(nread == UV_EOF ? "client closed during the handshake" : uv_strerror(static_cast<int>(nread)));
+    return;
+  }
+  // libuv reports EOF without reading again when the peer's FIN or RST came with the
+  // last data (POLLHUP after a partial read); a pending RST shows in SO_ERROR.
+  if (nread == UV_EOF && pendingSocketError(stream) == 0) {
     direction.eof = true;
     uv_read_stop(stream);
     self->finishDirection(direction);
@@ -231,7 +286,8 @@ void TcpConnection::forward(Direction& direction, IoBuffer* buffer, size_t lengt
     closeAll(CloseMode::kReset, CloseMode::kReset);
     return;
   }
-  if (!direction.paused && uv_stream_get_write_queue_size(direction.to) > kHighWater) {
+  // Before the splice, `from` may not even be open: nothing to pause.
+  if (!direction.paused && phase_ == Phase::kSplicing && uv_stream_get_write_queue_size(direction.to) > kHighWater) {
     direction.paused = true;
     uv_read_stop(direction.from);
   }
@@ -248,13 +304,20 @@ void TcpConnection::onWrite(uv_write_t* request, int status) {
                    to_backend ? CloseMode::kGraceful : CloseMode::kReset);
     return;
   }
-  if (direction.paused && !direction.eof && uv_stream_get_write_queue_size(direction.to) <= kLowWater) {
+  if (direction.paused && !direction.eof && self->phase_ == Phase::kSplicing &&
+      uv_stream_get_write_queue_size(direction.to) <= kLowWater) {
     direction.paused = false;
     uv_read_start(direction.from, onAlloc, onRead);
   }
 }
 
 void TcpConnection::finishDirection(Direction& direction) {
+  if (tls_ && !direction.to_backend) {
+    // The backend is done: tell the client with close_notify before the FIN.
+    tls_->shutdown();
+    flushTlsOutput();
+    if (phase_ == Phase::kClosing) return;
+  }
   // uv_shutdown waits for queued writes, then sends FIN (libuv docs, uv_shutdown).
   if (uv_shutdown(&direction.shutdown_request, direction.to, onShutdown) != 0) {
     closeAll(CloseMode::kGraceful, CloseMode::kGraceful);

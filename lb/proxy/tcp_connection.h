@@ -15,12 +15,16 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "common/socket_address.h"
 #include "lb/pool/backend.h"
 #include "lb/pool/pool.h"
 #include "lb/proxy/connection_list.h"
 #include "lb/proxy/listener_state.h"
+#include "lb/proxy/tls_session.h"
 #include "lb/proxy/worker_context.h"
 
 namespace fulcrum {
@@ -40,7 +44,9 @@ class TcpConnection final : public TrackedConnection {
   const Backend* backend() const override { return backend_; }
 
  private:
-  enum class Phase { kConnecting, kSplicing, kClosing };
+  // TLS listeners start in kHandshaking; the backend connect starts once the handshake
+  // is done, so a client that never finishes it costs no backend connection.
+  enum class Phase { kHandshaking, kConnecting, kSplicing, kClosing };
   enum class CloseMode { kGraceful, kReset };
 
   // One direction of the splice: bytes read from `from` are written to `to`.
@@ -63,6 +69,16 @@ class TcpConnection final : public TrackedConnection {
   // Sends the PROXY protocol header (listener setting proxy_protocol) to the backend,
   // ahead of any client byte.
   void sendProxyHeader();
+  // Bytes for the backend: counted, then forwarded (or held until the backend connects).
+  void sendToBackend(IoBuffer* buffer, size_t length);
+
+  // TLS (tcp_connection_tls.cc): the client side speaks TLS through tls_.
+  void startTls();
+  void onClientCiphertext(IoBuffer* input, size_t length);
+  void encryptToClient(IoBuffer* input, size_t length);
+  void flushTlsOutput();
+  void handshakeFailed(const char* reason);
+  static void onHandshakeTimeout(uv_timer_t* timer);
   void forward(Direction& direction, IoBuffer* buffer, size_t length);
   void finishDirection(Direction& direction);
   void closeAll(CloseMode client_mode, CloseMode upstream_mode);
@@ -99,6 +115,12 @@ class TcpConnection final : public TrackedConnection {
   std::array<const Backend*, kTriedMemory> tried_{};
   uint64_t last_activity_ms_ = 0;
   uint64_t connect_started_ns_ = 0;
+  uint64_t accepted_ns_ = 0;
+
+  std::unique_ptr<TlsSession> tls_;
+  // Plaintext that arrived with the end of the handshake, before the backend connected.
+  std::vector<std::pair<IoBuffer*, size_t>> early_plaintext_;
+  bool client_finished_early_ = false;  // close_notify came with the handshake
 
   uv_tcp_t client_{};
   uv_tcp_t upstream_{};

@@ -25,7 +25,11 @@ bool keepsSocket(const config::ListenerConfig& before, const config::ListenerCon
 }
 
 ReloadPlan planReload(const config::Config& previous, const Topology& current, const config::Config& next,
-                      unsigned worker_slots) {
+                      unsigned worker_slots, const TlsContexts& tls) {
+  auto tlsFor = [&tls](const std::string& listener) -> std::shared_ptr<const TlsContext> {
+    const auto found = tls.find(listener);
+    return found == tls.end() ? nullptr : found->second;
+  };
   ReloadPlan plan;
   plan.topology = std::make_shared<Topology>();
 
@@ -68,13 +72,14 @@ ReloadPlan planReload(const config::Config& previous, const Topology& current, c
         pool_name = old_state->pool()->name();
       }
       auto state = std::make_shared<ListenerState>(listener_config, plan.topology->findPool(pool_name).get(),
-                                                   old_state->stats());
+                                                   old_state->stats(), tlsFor(listener_config.name));
       plan.kept_listeners.push_back({old_state, state});
       plan.topology->listeners.push_back(std::move(state));
       continue;
     }
     auto state = std::make_shared<ListenerState>(listener_config,
-                                                 plan.topology->findPool(listener_config.pool).get());
+                                                 plan.topology->findPool(listener_config.pool).get(),
+                                                 std::make_shared<ListenerStats>(), tlsFor(listener_config.name));
     plan.added_listeners.push_back(state);
     plan.topology->listeners.push_back(std::move(state));
   }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "lb/config/config.h"
+#include "lb/runtime/tls_contexts.h"
 #include "lb/runtime/topology.h"
 
 namespace fulcrum {
@@ -45,8 +46,10 @@ struct ReloadPlan {
 bool keepsSocket(const config::ListenerConfig& before, const config::ListenerConfig& after);
 
 // Builds the new topology for `next` from the running `current` (loaded from `previous`).
+// `tls` holds the new TLS contexts (a reload re-reads certificates: new connections
+// get the new ones, open ones keep theirs).
 ReloadPlan planReload(const config::Config& previous, const Topology& current, const config::Config& next,
-                      unsigned worker_slots);
+                      unsigned worker_slots, const TlsContexts& tls = {});
 
 // Marks the plan's removed backends draining and hands them to their new pool's retiring
 // list, and returns re-added ones to service. Returns the drain epoch of each removed

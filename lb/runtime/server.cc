@@ -28,12 +28,15 @@ unsigned effectiveWorkerCount(unsigned configured) {
   return cpus == 0 ? 1 : cpus;
 }
 
-std::shared_ptr<const Topology> buildTopology(const config::Config& config, unsigned worker_slots) {
+std::shared_ptr<const Topology> buildTopology(const config::Config& config, unsigned worker_slots,
+                                              const TlsContexts& tls) {
   auto topology = std::make_shared<Topology>();
   for (const auto& pool : config.pools) topology->pools.push_back(std::make_shared<Pool>(pool, worker_slots));
   for (const auto& listener : config.listeners) {
-    topology->listeners.push_back(
-        std::make_shared<ListenerState>(listener, topology->findPool(listener.pool).get()));
+    const auto context = tls.find(listener.name);
+    topology->listeners.push_back(std::make_shared<ListenerState>(
+        listener, topology->findPool(listener.pool).get(), std::make_shared<ListenerStats>(),
+        context == tls.end() ? nullptr : context->second));
   }
   return topology;
 }
@@ -80,7 +83,13 @@ void Server::logSummary(const Topology& topology, unsigned workers) const {
 
 int Server::run() {
   const unsigned workers = effectiveWorkerCount(config_.runtime.workers);
-  topology_ = buildTopology(config_, workers);
+  std::vector<std::string> tls_errors;
+  const std::optional<TlsContexts> tls = loadTlsContexts(config_, &tls_errors);
+  if (!tls) {
+    for (const auto& error : tls_errors) log::error("{}", error);
+    return 1;
+  }
+  topology_ = buildTopology(config_, workers, *tls);
   health_checker_ = std::make_unique<HealthChecker>(topology_);
   passive_health_ = health_checker_.get();
 

@@ -11,6 +11,7 @@
 
 #include "lb/config/config.h"
 #include "lb/runtime/control.h"
+#include "lb/runtime/tls_contexts.h"
 #include "lb/runtime/topology.h"
 #include "lb/runtime/worker.h"
 
@@ -86,6 +87,7 @@ class Server final : public Control {
 unsigned effectiveWorkerCount(unsigned configured);
 
 // The Topology for `config` with `worker_slots` balancer slots per pool.
-std::shared_ptr<const Topology> buildTopology(const config::Config& config, unsigned worker_slots);
+std::shared_ptr<const Topology> buildTopology(const config::Config& config, unsigned worker_slots,
+                                              const TlsContexts& tls = {});
 
 }  // namespace fulcrum

@@ -48,6 +48,14 @@ bool Server::reload() {
   }
   config::Config next = std::move(*loaded.config);
   const unsigned workers = static_cast<unsigned>(workers_.size());
+  std::vector<std::string> tls_errors;
+  const std::optional<TlsContexts> tls = loadTlsContexts(next, &tls_errors);
+  if (!tls) {
+    log::error("reload of {} failed; the running configuration is unchanged:", config_.source_path);
+    for (const auto& error : tls_errors) log::error("{}", error);
+    reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
 
   std::lock_guard lock(control_mutex_);
   // New sockets first: a listener that is new, or whose bind or protocol changed.
@@ -72,7 +80,7 @@ bool Server::reload() {
   }
   warnAboutRestartOnlyChanges(config_, next, workers);
 
-  ReloadPlan plan = planReload(config_, *topology_, next, workers);
+  ReloadPlan plan = planReload(config_, *topology_, next, workers, *tls);
   const std::vector<uint64_t> drain_epochs = applyBackendChanges(plan);
   std::shared_ptr<const Topology> previous = topology_;
   topology_ = plan.topology;
