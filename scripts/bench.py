@@ -348,6 +348,10 @@ def describe_environment(settings: Settings) -> None:
     print(f"fulcrum  {first_line([str(settings.build_dir / 'fulcrum'), '--version'])}")
     print(f"haproxy  {first_line(['haproxy', '-v'])}")
     print(f"wrk      {first_line(['wrk', '-v'])}")
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: load average {load:.1f} before the run: other work is using the "
+              "CPUs, so rates will be low and noisy (CPU per request suffers less)")
 
 
 def main() -> int:

@@ -81,10 +81,20 @@ void collectListeners(const Topology& topology, std::vector<MetricFamily>& out) 
       makeFamily("fulcrum_udp_sessions_active", "UDP sessions open on the listener now.", MetricType::Gauge);
   auto udp_datagrams =
       makeFamily("fulcrum_udp_datagrams_total", "UDP datagrams forwarded by the listener.", MetricType::Counter);
+  auto tls_handshakes = makeFamily("fulcrum_tls_handshakes_total", "TLS handshakes on the listener by result.",
+                                   MetricType::Counter);
+  auto tls_latency = makeFamily("fulcrum_tls_handshake_seconds",
+                                "Time from accepting a TLS client to the end of its handshake.",
+                                MetricType::Histogram);
   for (const auto& listener : topology.listeners) {
     const ListenerCounters& counters = listener->counters();
     const Labels labels = listenerLabels(*listener);
     addSample(connections, labels, read(counters.connections_total));
+    if (listener->tls()) {
+      addSample(tls_handshakes, withLabel(labels, "result", "success"), read(counters.tls_handshakes_success));
+      addSample(tls_handshakes, withLabel(labels, "result", "failure"), read(counters.tls_handshakes_failure));
+      tls_latency.metric.push_back(histogramSample(listener->stats()->tls_handshake_latency, labels));
+    }
     addSample(active, labels, static_cast<double>(listener->activeConnections()));
     addSample(rejected, withLabel(labels, "reason", "max_connections"), read(counters.rejected_max_connections));
     addSample(rejected, withLabel(labels, "reason", "no_backend"), read(counters.rejected_no_backend));
@@ -94,7 +104,7 @@ void collectListeners(const Topology& topology, std::vector<MetricFamily>& out) 
     addSample(udp_datagrams, withLabel(labels, "direction", "to_backend"), read(counters.udp_datagrams_to_backend));
     addSample(udp_datagrams, withLabel(labels, "direction", "to_client"), read(counters.udp_datagrams_to_client));
   }
-  for (auto* family : {&connections, &active, &rejected, &udp_sessions, &udp_datagrams}) {
+  for (auto* family : {&connections, &active, &rejected, &udp_sessions, &udp_datagrams, &tls_handshakes, &tls_latency}) {
     out.push_back(std::move(*family));
   }
 }
