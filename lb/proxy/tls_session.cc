@@ -4,16 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 namespace fulcrum {
-namespace {
-
-// After the handshake the control queue only sees the odd alert or ticket, so a queue
-// that grew for a large certificate chain is given back once it has been sent.
-constexpr size_t kKeptPendingCapacity = 1024;
-
-}  // namespace
 
 // A source/sink BIO whose reads come from the session's borrowed input and whose writes
 // go to the caller's output window or the control queue (BIO_meth_new(3)). OpenSSL
@@ -149,15 +141,14 @@ void TlsSession::acceptOutput(const char* data, size_t length) {
 
 size_t TlsSession::movePendingTo(char* out, size_t capacity) {
   const size_t count = std::min(capacity, pendingCiphertext());
+  if (count == 0) return 0;
   std::memcpy(out, pending_.data() + pending_offset_, count);
   pending_offset_ += count;
   if (pending_offset_ == pending_.size()) {
+    // The queue sees the handshake flight, then only the odd ticket or alert: keeping
+    // its storage would cost every idle connection a kilobyte or more.
     pending_offset_ = 0;
-    if (pending_.capacity() > kKeptPendingCapacity) {
-      std::vector<char>().swap(pending_);
-    } else {
-      pending_.clear();
-    }
+    std::vector<char>().swap(pending_);
   }
   return count;
 }

@@ -12,8 +12,9 @@
 // from the caller's buffer and application-data output is written straight into the
 // caller's buffer (a custom BIO instead of memory BIOs, which would copy every byte
 // once more and keep their largest size for the life of the connection). So an idle
-// session holds the SSL object and a small queue of control messages, and steady-state
-// traffic allocates nothing here.
+// session holds only OpenSSL's SSL object (about 14 KiB with OpenSSL 3.0 after a TLS 1.3
+// handshake, whatever the traffic before), and steady-state traffic allocates nothing
+// here.
 //
 // Single-threaded: one session is used by one worker thread.
 #include <openssl/ssl.h>

@@ -75,6 +75,7 @@ TEST_CASE("udp: a drained backend takes no new sessions and its sessions end at 
   CHECK(waitForMetric(admin, udpBackendSeries("fulcrum_backend_active_connections", a.address()), 0, 2s));
   CHECK(metricValue(admin, udpBackendSeries("fulcrum_backend_drain_closed_connections_total", a.address())) ==
         std::optional<double>(1));
+  CHECK(fulcrum.stop().exitedWith(0));
 }
 
 TEST_CASE("udp: SIGTERM ends idle sessions at once instead of holding shutdown_grace", "[udp]") {

@@ -25,7 +25,9 @@ using namespace std::chrono_literals;
 
 constexpr size_t kSourcePorts = 10000;
 constexpr size_t kDatagramsPerPort = 10;
-constexpr size_t kMaxRssGrowth = 64 * 1024 * 1024;
+// About 0.5 KiB per session is expected (5 MiB for 10,000); 3.2 KiB per session would
+// be as much as HAProxy holds per idle TCP connection.
+constexpr size_t kMaxRssGrowth = 32 * 1024 * 1024;
 
 // Sockets bound to 127.0.0.1 with distinct ephemeral ports, all open at once.
 std::vector<UniqueFd> openSources(size_t count) {
@@ -96,7 +98,7 @@ TEST_CASE("udp: a flood from 10000 source ports leaves fulcrum serving with boun
 
     const std::optional<double> sessions = metricValue(admin, udpListenerSeries("fulcrum_udp_sessions_active"));
     REQUIRE(sessions);
-    CHECK(*sessions >= 1);
+    CHECK(*sessions >= kSourcePorts / 2);  // the flood did reach fulcrum
     CHECK(*sessions <= kSourcePorts + 2);
     const std::optional<size_t> rss_after = fulcrum.rssBytes();
     REQUIRE(rss_after);
@@ -107,6 +109,7 @@ TEST_CASE("udp: a flood from 10000 source ports leaves fulcrum serving with boun
   CHECK(waitForMetric(admin, udpListenerSeries("fulcrum_udp_sessions_active"), 0, 6s));
   CHECK(eventually(2s, [&] { return fulcrum.openFdCount().value_or(SIZE_MAX) <= *fds_before - 1; }));
   CHECK(regular.roundTrip(port, "after", 2s));
+  CHECK(fulcrum.stop().exitedWith(0));
 }
 
 }  // namespace

@@ -93,6 +93,7 @@ TEST_CASE("udp: a session whose backend goes down moves on its next datagram", "
   // The session on the healthy backend is untouched.
   CHECK(backendOf(on_a->roundTrip(port, "still a", 2s)) == 'A');
   CHECK(a.distinctPeers() == a_sessions + 1);
+  CHECK(fulcrum.stop().exitedWith(0));
 }
 
 TEST_CASE("udp: ICMP port unreachable from a backend counts as a connect failure", "[udp]") {

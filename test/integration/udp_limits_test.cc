@@ -54,6 +54,7 @@ TEST_CASE("udp: max_sessions caps sessions over all workers and counts the datag
   // Once the sessions expire there is room again.
   REQUIRE(waitForMetric(admin, udpListenerSeries("fulcrum_udp_sessions_active"), 0, 5s));
   CHECK(refused.front()->roundTrip(port, "my turn", 2s));
+  CHECK(fulcrum.stop().exitedWith(0));
 }
 
 TEST_CASE("udp: without an eligible backend a datagram is dropped and counted", "[udp]") {

@@ -89,6 +89,7 @@ TEST_CASE("udp: 50 clients stick to one backend each (round robin 17/17/16) and 
     CHECK(backend->distinctPeers() == sessions);
     CHECK(backend->datagramsReceived() == 20 * sessions);
   }
+  CHECK(fulcrum.stop().exitedWith(0));
 }
 
 TEST_CASE("udp: stickiness holds with several workers", "[udp]") {
