@@ -1,4 +1,6 @@
 // fulcrum: the command line of INTERFACE.md ("Command line").
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -103,6 +105,13 @@ int main(int argc, char** argv) {
   if (command_line.check) {
     fmt::print("configuration OK\n");
     return kExitOk;
+  }
+  // Every proxied connection takes two descriptors and every UDP session one: use all
+  // that the hard limit allows (systemd's LimitNOFILE sets it).
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   fulcrum::Server server(std::move(*loaded.config));
   const int rc = server.run();

@@ -50,14 +50,14 @@ std::string validConfig() {
   return tcpProxyConfig({.listen_port = freeTcpPort(), .backend_ports = {freeTcpPort()}});
 }
 
-TEST_CASE("--version prints 'fulcrum <semver>' and exits 0", "[cli]") {
+TEST_CASE("cli: --version prints 'fulcrum <semver>' and exits 0", "[cli]") {
   const CommandResult result = runFulcrum({"--version"});
   CHECK(result.exitCode() == 0);
   CHECK(std::regex_match(result.out, std::regex(R"(fulcrum \d+\.\d+\.\d+\n)")));
   CHECK(result.out == std::string("fulcrum ") + FULCRUM_VERSION + "\n");
 }
 
-TEST_CASE("--check on a valid file prints 'configuration OK' and exits 0", "[cli]") {
+TEST_CASE("cli: --check on a valid file prints 'configuration OK' and exits 0", "[cli]") {
   TempDir dir;
   const std::string path = dir.file("valid.toml");
   writeFile(path, validConfig());
@@ -66,7 +66,7 @@ TEST_CASE("--check on a valid file prints 'configuration OK' and exits 0", "[cli
   CHECK(result.out == "configuration OK\n");
 }
 
-TEST_CASE("--check accepts --config as the long form of -c", "[cli]") {
+TEST_CASE("cli: --check accepts --config as the long form of -c", "[cli]") {
   TempDir dir;
   const std::string path = dir.file("valid.toml");
   writeFile(path, validConfig());
@@ -75,7 +75,7 @@ TEST_CASE("--check accepts --config as the long form of -c", "[cli]") {
   CHECK(result.out == "configuration OK\n");
 }
 
-TEST_CASE("--check on an invalid file reports every problem with its position, exit 2", "[cli]") {
+TEST_CASE("cli: --check on an invalid file reports every problem with its position, exit 2", "[cli]") {
   TempDir dir;
   const std::string path = dir.file("invalid.toml");
   writeFile(path, kInvalidConfig);

@@ -31,14 +31,34 @@ std::unique_ptr<RestartableServer> tcpHealthPort(uint16_t port) {
   return std::make_unique<RestartableServer>(port, [](ServerConnection&) {});
 }
 
+// A UDP echo backend and a TCP health port with the same number. The UDP port is free
+// when chosen, but the TCP port of that number may be taken by someone else: try again.
+struct CheckedUdpBackend {
+  std::unique_ptr<UdpEchoServer> echo;
+  std::unique_ptr<RestartableServer> health;
+  uint16_t port() const { return echo->port(); }
+};
+
+CheckedUdpBackend checkedUdpBackend(const std::string& id) {
+  for (int attempt = 0;; ++attempt) {
+    auto echo = std::make_unique<UdpEchoServer>(id);
+    try {
+      auto health = tcpHealthPort(echo->port());
+      return CheckedUdpBackend{std::move(echo), std::move(health)};
+    } catch (const std::exception&) {
+      if (attempt == 20) throw;
+    }
+  }
+}
+
 char backendOf(const std::optional<Datagram>& reply) {
   return reply && !reply->payload.empty() ? reply->payload[0] : '?';
 }
 
 TEST_CASE("udp: a backend that is down gets no new sessions", "[udp]") {
-  UdpEchoServer a("A");
-  UdpEchoServer b("B");
-  const auto health_a = tcpHealthPort(a.port());  // b has none: down
+  CheckedUdpBackend checked_a = checkedUdpBackend("A");
+  UdpEchoServer& a = *checked_a.echo;
+  UdpEchoServer b("B");  // no health port: down
   const uint16_t port = freeUdpPort();
   FulcrumProcess fulcrum(udpProxyConfig(
       {.listen_port = port, .backends = {{a.port()}, {b.port()}}, .health_check = UdpHealthCheckSpec{}}));
@@ -56,10 +76,11 @@ TEST_CASE("udp: a backend that is down gets no new sessions", "[udp]") {
 }
 
 TEST_CASE("udp: a session whose backend goes down moves on its next datagram", "[udp]") {
-  UdpEchoServer a("A");
-  UdpEchoServer b("B");
-  const auto health_a = tcpHealthPort(a.port());
-  auto health_b = tcpHealthPort(b.port());
+  CheckedUdpBackend checked_a = checkedUdpBackend("A");
+  CheckedUdpBackend checked_b = checkedUdpBackend("B");
+  UdpEchoServer& a = *checked_a.echo;
+  UdpEchoServer& b = *checked_b.echo;
+  auto& health_b = checked_b.health;
   const uint16_t port = freeUdpPort();
   FulcrumProcess fulcrum(udpProxyConfig(
       {.listen_port = port, .backends = {{a.port()}, {b.port()}}, .health_check = UdpHealthCheckSpec{}}));

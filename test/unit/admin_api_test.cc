@@ -83,8 +83,10 @@ class FakeControl final : public Control {
   Backend& backend(const std::string& pool, const std::string& name) {
     return *topology_->findPool(pool)->findBackend(name);
   }
-  const std::string& listenerPool(const std::string& listener) {
-    return topology_->findListener(listener)->pool()->name();
+  std::string listenerPool(const std::string& listener) {
+    const std::shared_ptr<ListenerState> state = topology_->findListener(listener);
+    const Pool* pool = state ? state->pool() : nullptr;
+    return pool != nullptr ? pool->name() : std::string();
   }
 
   int calls = 0;
