@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "lb/proxy/connect_error_log.h"
+#include "lb/proxy/data_path_counter.h"
 #include "lb/proxy/proxy_protocol.h"
 
 namespace fulcrum {
@@ -52,7 +53,7 @@ void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, u
     connection->closeAll(CloseMode::kGraceful, CloseMode::kGraceful);
     return;
   }
-  listener.counters().connections_total.fetch_add(1, std::memory_order_relaxed);
+  countOnDataPath(listener.counters().connections_total);
   if (!listener.tryAdmit()) {
     listener.counters().rejected_max_connections.fetch_add(1, std::memory_order_relaxed);
     connection->closeAll(CloseMode::kReset, CloseMode::kGraceful);
@@ -104,7 +105,7 @@ void TcpConnection::connectNext() {
   ++attempts_;
   backend_ = chosen;
   backend_->addActive(1);
-  backend_->counters().connections_total.fetch_add(1, std::memory_order_relaxed);
+  countOnDataPath(backend_->counters().connections_total);
 
   uv_tcp_init(worker_.loop, &upstream_);
   upstream_.data = this;
@@ -148,7 +149,9 @@ void TcpConnection::onConnectTimeout(uv_timer_t* timer) {
 
 void TcpConnection::startSplice() {
   uv_timer_stop(&timer_);
+#ifndef FULCRUM_NO_DATA_PATH_COUNTERS
   pool_->connectLatency().observeNanoseconds(uv_hrtime() - connect_started_ns_);
+#endif
   phase_ = Phase::kSplicing;
   to_backend_.paused = to_client_.paused = false;
   uv_tcp_nodelay(&upstream_, 1);
@@ -176,7 +179,7 @@ void TcpConnection::sendToBackend(IoBuffer* buffer, size_t length) {
     early_plaintext_.emplace_back(buffer, length);
     return;
   }
-  backend_->counters().bytes_to_backend.fetch_add(length, std::memory_order_relaxed);
+  countOnDataPath(backend_->counters().bytes_to_backend, length);
   forward(to_backend_, buffer, length);
 }
 
@@ -233,7 +236,7 @@ void TcpConnection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
       }
       return;
     }
-    self->backend_->counters().bytes_to_client.fetch_add(static_cast<uint64_t>(nread), std::memory_order_relaxed);
+    countOnDataPath(self->backend_->counters().bytes_to_client, static_cast<uint64_t>(nread));
     if (self->tls_) {
       self->encryptToClient(buffer, static_cast<size_t>(nread));
     } else {
