@@ -9,7 +9,9 @@
 
 #include "common/log.h"
 #include "lb/config/loader.h"
+#include "lb/proxy/access_log.h"
 #include "lb/proxy/tls_context.h"
+#include "lb/runtime/privileges.h"
 #include "lb/runtime/server.h"
 
 namespace {
@@ -106,6 +108,17 @@ int main(int argc, char** argv) {
     fmt::print("configuration OK\n");
     return kExitOk;
   }
+  // Lines before this point (config errors) are plain text: the format is not known yet.
+  fulcrum::log::setFormat(fulcrum::log::formatNamed(loaded.config->runtime.log_format));
+  // An unknown runtime.user, or one that needs root while not root, is a config error:
+  // found before anything is bound. The switch itself happens after binding.
+  if (!loaded.config->runtime.user.empty()) {
+    std::string error;
+    if (!fulcrum::resolveRunAsUser(loaded.config->runtime.user, &error)) {
+      fulcrum::log::error("{}", error);
+      return kExitUsageOrConfig;
+    }
+  }
   // Every proxied connection takes two descriptors and every UDP session one: use all
   // that the hard limit allows (systemd's LimitNOFILE sets it).
   rlimit files{};
@@ -115,5 +128,6 @@ int main(int argc, char** argv) {
   }
   fulcrum::Server server(std::move(*loaded.config));
   const int rc = server.run();
+  fulcrum::access_log::flush();
   return rc == 0 ? kExitOk : kExitRuntimeError;
 }

@@ -1,406 +1,221 @@
 #!/usr/bin/env python3
-"""fulcrum against HAProxy 2.6, side by side on loopback. Run it through scripts/bench,
-which installs HAProxy and wrk and builds fulcrum and the backend first.
+"""fulcrum against HAProxy 2.6, nginx 1.22 (stream) and the direct path, side by side on
+loopback. Run it through scripts/bench, which installs the anchors and tools and builds
+fulcrum and the bench tools first.
 
-Every proxy runs with one thread, pinned to one CPU (BENCH_PROXY_CPU, default 0); the
-backend (bench/tools/http_responder) and the load generator (wrk) share another
-(BENCH_LOAD_CPU, default 1). The proxies are measured in interleaved rounds (fulcrum,
-haproxy, direct, fulcrum, ...) so that drift in the machine affects them alike; the
-table shows medians over the rounds. "CPU µs/req" is the proxy's own user+system CPU
-time (/proc/PID/stat, proc(5)) spent during a run divided by the requests completed.
+Every proxy runs one thread pinned to one CPU (BENCH_PROXY_CPU, default 0); the backends
+and load generators share another (BENCH_LOAD_CPU, default 1). The targets are measured
+in interleaved rounds (fulcrum, haproxy, nginx, direct, fulcrum, ...) so that drift in the
+machine affects them alike; the table shows medians over the rounds. "CPU µs/op" is the
+proxy's own user+system CPU time (/proc/PID/stat, proc(5)) spent during a run divided by
+the operations completed (requests, connections, MiB, round trips, handshakes).
 
-Settings (environment): BENCH_SECONDS per run (5), BENCH_ROUNDS (3),
-BENCH_CONNECTIONS for wrk (50).
+Workloads (BENCH_WORKLOADS, a comma list; all by default): keepalive, conn, bulk, udp,
+tls-handshake, tls-bulk, idle, workers. Other settings (environment): BENCH_SECONDS per
+run (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS for wrk (50), BENCH_IDLE_CONNECTIONS (10000).
 
-A workload is a function that drives load at 127.0.0.1:PORT for `seconds` and returns a
-LoadResult; add one to WORKLOADS to measure something new.
+Writes bench/results/latest.md (the table as Markdown) and bench/results/ratios.png.
+A workload is a function in bench_workloads.py; add it to WORKLOADS to measure more.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
-import re
 import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
-LOOPBACK = "127.0.0.1"
-
-
-@dataclass
-class Settings:
-    build_dir: Path
-    seconds: int
-    rounds: int
-    connections: int
-    proxy_cpu: int
-    load_cpu: int
-    work_dir: Path
+from bench_common import ProcessSet, Settings, cpu_seconds, env_int, raise_descriptor_limit
+from bench_contenders import (Target, check_target, direct_target, start_backends,
+                              start_fulcrum, start_haproxy, start_nginx)
+from bench_report import (Results, Samples, describe_environment, format_markdown,
+                          format_text, table_rows, target_checks, write_plot)
+from bench_workloads import (EXTRA_WORKLOADS, WORKLOADS, LoadResult, Workload,
+                             http_keep_alive, multi_worker)
 
 
-def env_int(name: str, default: int, minimum: int) -> int:
-    text = os.environ.get(name, str(default))
-    try:
-        value = int(text)
-    except ValueError:
-        sys.exit(f"bench: {name} must be an integer, not {text!r}")
-    if value < minimum:
-        sys.exit(f"bench: {name} must be at least {minimum}, not {value}")
-    return value
-
-
-# --- processes ------------------------------------------------------------------------
-
-class ProcessSet:
-    """Every process the bench starts; stop_all() ends each one by its PID."""
-
-    def __init__(self) -> None:
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self, command: list[str], cpu: Optional[int], log: Path) -> subprocess.Popen:
-        if cpu is not None:
-            command = ["taskset", "-c", str(cpu)] + command
-        with open(log, "wb") as log_file:
-            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL)
-        self.processes.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes.clear()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str) -> None:
-    """Waits up to 10 s for `process` to accept on the port; exits with its log if not."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            socket.create_connection((LOOPBACK, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"bench: {what} did not start listening on {LOOPBACK}:{port}:\n"
-             + log.read_text(errors="replace"))
-
-
-def check_http(port: int, what: str) -> None:
-    """One request through `what`; exits unless the answer is 200."""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=2) as connection:
-            connection.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-            answer = b""
-            while chunk := connection.recv(4096):
-                answer += chunk
-    except OSError as error:
-        sys.exit(f"bench: request through {what} failed: {error}")
-    if not answer.startswith(b"HTTP/1.1 200 "):
-        sys.exit(f"bench: request through {what} did not return 200: {answer[:200]!r}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the whole process so far (proc(5): utime, stime)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-# --- what is measured -----------------------------------------------------------------
-
-@dataclass
-class Target:
-    """Where load goes: a proxy (with its PID, for CPU accounting) or the backend itself."""
-    name: str
-    port: int
-    pid: Optional[int]
-
-
-@dataclass
-class LoadResult:
-    requests: int
-    seconds: float
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
-
-
-def run_wrk(settings: Settings, port: int, extra: list[str], seconds: int) -> LoadResult:
-    command = ["taskset", "-c", str(settings.load_cpu), "wrk", "-t", "1",
-               "-c", str(settings.connections), "-d", f"{seconds}s", "--timeout", "2s",
-               *extra, f"http://{LOOPBACK}:{port}/"]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
-    output = completed.stdout
-    totals = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", output)
-    if completed.returncode != 0 or not totals:
-        sys.exit(f"bench: wrk failed ({completed.returncode}):\n{output}{completed.stderr}")
-    scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[totals.group(3)]
-    errors = 0
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
-                              r"timeout (\d+)", output)
-    if socket_errors:
-        errors += sum(int(count) for count in socket_errors.groups())
-    bad_status = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if bad_status:
-        errors += int(bad_status.group(1))
-    return LoadResult(int(totals.group(1)), float(totals.group(2)) * scale, errors)
-
-
-def http_keep_alive(settings: Settings, port: int, seconds: int) -> LoadResult:
-    """Small requests over `connections` persistent connections."""
-    return run_wrk(settings, port, [], seconds)
-
-
-def http_new_connection(settings: Settings, port: int, seconds: int) -> LoadResult:
-    """One small request per TCP connection: connect, request, response, close."""
-    return run_wrk(settings, port, ["-H", "Connection: close"], seconds)
-
-
-@dataclass
-class Workload:
-    name: str
-    run: Callable[[Settings, int, int], LoadResult]
-
-
-WORKLOADS = [
-    Workload("http keep-alive", http_keep_alive),
-    Workload("http conn/request", http_new_connection),
-]
-
-
-# --- the contenders -------------------------------------------------------------------
-
-def start_backend(settings: Settings, processes: ProcessSet) -> int:
-    port = free_port()
-    log = settings.work_dir / "http_responder.log"
-    binary = settings.build_dir / "bench" / "http_responder"
-    process = processes.start([str(binary), "--port", str(port)], settings.load_cpu, log)
-    wait_for_port(port, process, log, "http_responder")
-    return port
-
-
-def start_fulcrum(settings: Settings, processes: ProcessSet, backend_port: int) -> Target:
-    port = free_port()
-    config = settings.work_dir / "fulcrum.toml"
-    config.write_text(f"""\
-[runtime]
-workers = 1
-shutdown_grace = "1s"
-
-[[listeners]]
-name = "bench"
-bind = "{LOOPBACK}:{port}"
-protocol = "tcp"
-pool = "responders"
-
-[[pools]]
-name = "responders"
-balance = "round_robin"
-
-  [[pools.backends]]
-  address = "{LOOPBACK}:{backend_port}"
-""")
-    log = settings.work_dir / "fulcrum.log"
-    binary = settings.build_dir / "fulcrum"
-    process = processes.start([str(binary), "-c", str(config)], settings.proxy_cpu, log)
-    wait_for_port(port, process, log, "fulcrum")
-    return Target("fulcrum", port, process.pid)
-
-
-def start_haproxy(settings: Settings, processes: ProcessSet, backend_port: int) -> Target:
-    port = free_port()
-    config = settings.work_dir / "haproxy.cfg"
-    config.write_text(f"""\
-global
-    nbthread 1
-    maxconn 8000
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 5m
-    timeout server 5m
-
-frontend bench
-    bind {LOOPBACK}:{port}
-    default_backend responders
-
-backend responders
-    balance roundrobin
-    server responder {LOOPBACK}:{backend_port}
-""")
-    log = settings.work_dir / "haproxy.log"
-    process = processes.start(["haproxy", "-db", "-f", str(config)], settings.proxy_cpu, log)
-    wait_for_port(port, process, log, "haproxy")
-    return Target("haproxy", port, process.pid)
-
-
-# --- running and reporting ------------------------------------------------------------
-
-@dataclass
-class Samples:
-    rates: list[float] = field(default_factory=list)
-    cpu_us_per_request: list[float] = field(default_factory=list)
-    errors: int = 0
+def selected_workloads() -> list[str]:
+    known = [workload.key for workload in WORKLOADS] + EXTRA_WORKLOADS
+    text = os.environ.get("BENCH_WORKLOADS", "").strip()
+    if not text:
+        return known
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        sys.exit(f"bench: unknown workload(s) {', '.join(unknown)} in BENCH_WORKLOADS; "
+                 f"known: {', '.join(known)}")
+    return chosen
 
 
 def measure(settings: Settings, workload: Workload, target: Target) -> tuple[LoadResult, float]:
     """Runs the workload against the target; returns its result and the proxy's CPU µs per
-    request (NaN for the direct target)."""
+    operation (NaN for the direct target)."""
     cpu_before = cpu_seconds(target.pid) if target.pid else 0.0
-    result = workload.run(settings, target.port, settings.seconds)
-    if not target.pid or result.requests == 0:
+    result = workload.run(settings, target)
+    if not target.pid or not workload.cpu or result.operations == 0:
         return result, float("nan")
-    cpu_spent = cpu_seconds(target.pid) - cpu_before
-    return result, cpu_spent * 1e6 / result.requests
+    return result, (cpu_seconds(target.pid) - cpu_before) * 1e6 / result.operations
 
 
-def median(values: list[float]) -> float:
-    finite = [value for value in values if value == value]
-    return statistics.median(finite) if finite else float("nan")
+def start_targets(settings: Settings, processes: ProcessSet,
+                  workloads: list[Workload]) -> tuple[dict[str, Target], object]:
+    kinds = {workload.kind for workload in workloads}
+    if "workers" in settings.workloads:
+        kinds.add("http")
+    wanted = {name for workload in workloads for name in workload.targets}
+    backends = start_backends(settings, processes, kinds)
+    targets = {"fulcrum": start_fulcrum(settings, processes, backends, kinds)}
+    if "haproxy" in wanted:
+        targets["haproxy"] = start_haproxy(settings, processes, backends, kinds)
+    if "haproxy-splice" in wanted:
+        targets["haproxy-splice"] = start_haproxy(settings, processes, backends, {"bulk"},
+                                                  name="haproxy-splice", splice=True)
+    if "nginx" in wanted:
+        targets["nginx"] = start_nginx(settings, processes, backends, kinds)
+    targets["direct"] = direct_target(backends, kinds)
+    for target in targets.values():
+        check_target(target)
+    warm_up = dataclasses.replace(settings, seconds=1)
+    for target in targets.values():
+        if "http" in target.ports:
+            http_keep_alive(warm_up, target)
+    return targets, backends
 
 
-def format_number(value: float, digits: int = 0) -> str:
-    if value != value:
-        return "-"
-    return f"{value:,.{digits}f}"
+def run_rounds(settings: Settings, workloads: list[Workload],
+               targets: dict[str, Target]) -> tuple[Results, list[str]]:
+    """Measures every workload against each of its targets, round after round; returns
+    the samples and the printed line of every measurement."""
+    lines = []
+    results: Results = {workload.key: {name: Samples() for name in workload.targets}
+                        for workload in workloads}
+    for round_number in range(1, settings.rounds + 1):
+        for workload in workloads:
+            if workload.once and round_number > 1:
+                continue
+            for name in workload.targets:
+                result, cpu_per_op = measure(settings, workload, targets[name])
+                samples = results[workload.key][name]
+                samples.rates.append(result.rate)
+                samples.cpu_us.append(cpu_per_op)
+                samples.p99_ms.append(result.p99_ms)
+                samples.loss_percent.append(result.loss_percent)
+                samples.errors += result.errors
+                extras = ""
+                if workload.cpu and cpu_per_op == cpu_per_op:
+                    extras += f"  CPU {cpu_per_op:8.2f} µs/{workload.operation}"
+                if result.p99_ms is not None:
+                    extras += f"  p99 {result.p99_ms:.2f} ms"
+                if result.loss_percent is not None:
+                    extras += f"  loss {result.loss_percent:.3f} %"
+                if result.errors:
+                    extras += f"  ({result.errors} errors)"
+                lines.append(f"round {round_number}/{settings.rounds}  {workload.key:<13} "
+                             f"{name:<14} {result.rate:>12,.2f} {workload.unit:<13}{extras}")
+                print(lines[-1], flush=True)
+    return results, lines
 
 
-def ratio(numerator: float, denominator: float) -> str:
-    if numerator != numerator or denominator != denominator or denominator == 0:
-        return "-"
-    return f"{numerator / denominator:.2f}"
-
-
-def print_table(results: dict[str, dict[str, Samples]], settings: Settings) -> None:
-    header = ["workload", "fulcrum req/s", "haproxy req/s", "ratio",
-              "fulcrum CPU µs/req", "haproxy CPU µs/req", "ratio", "direct req/s"]
-    rows = []
-    for workload in WORKLOADS:
-        samples = results[workload.name]
-        fulcrum, haproxy, direct = samples["fulcrum"], samples["haproxy"], samples["direct"]
-        rows.append([
-            workload.name,
-            format_number(median(fulcrum.rates)),
-            format_number(median(haproxy.rates)),
-            ratio(median(fulcrum.rates), median(haproxy.rates)),
-            format_number(median(fulcrum.cpu_us_per_request), 1),
-            format_number(median(haproxy.cpu_us_per_request), 1),
-            ratio(median(fulcrum.cpu_us_per_request), median(haproxy.cpu_us_per_request)),
-            format_number(median(direct.rates)),
-        ])
-    widths = [max(len(row[column]) for row in [header] + rows) for column in range(len(header))]
-    print()
-    print(f"medians of {settings.rounds} rounds of {settings.seconds} s, "
-          f"{settings.connections} connections, proxies on CPU {settings.proxy_cpu}, "
-          f"backend and wrk on CPU {settings.load_cpu}")
-    for row in [header] + rows:
-        cells = [row[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
-        print("  ".join(cells))
-    print("req/s ratio = fulcrum / haproxy (higher is better); "
-          "CPU ratio = fulcrum / haproxy (lower is better)")
-    for workload in WORKLOADS:
-        for name, samples in results[workload.name].items():
+def report(settings: Settings, environment: list[str], workloads: list[Workload],
+           results: Results, round_lines: list[str], multi_worker_lines: list[str]) -> None:
+    header, rows = table_rows(workloads, results)
+    checks = [check.line() for check in target_checks(results)]
+    notes = []
+    for workload in workloads:
+        for name, samples in results[workload.key].items():
             if samples.errors:
-                print(f"note: {name} had {samples.errors} wrk errors in '{workload.name}'")
+                what = ("connections not held" if workload.key == "idle" else "errors")
+                notes.append(f"note: {name} had {samples.errors} {what} in '{workload.key}'")
+    legend = ("fulcrum ÷ this: fulcrum's throughput over this target's (higher is better; "
+              "for KiB/conn lower is better); fulcrum CPU ÷ this: lower is better")
+    print()
+    print("\n".join(environment))
+    print()
+    print("\n".join(format_text(header, rows)))
+    print(legend)
+    print("\n".join(notes))
+    if checks:
+        print("targets (issues #7, #8, #9):")
+        print("\n".join(checks))
+    if multi_worker_lines:
+        print("\n".join(multi_worker_lines))
 
-
-def describe_environment(settings: Settings) -> None:
-    def first_line(command: list[str]) -> str:
-        try:
-            completed = subprocess.run(command, capture_output=True, text=True, timeout=10)
-            return (completed.stdout or completed.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.TimeoutExpired):
-            return "?"
-    cpu_model = "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu_model = line.split(":", 1)[1].strip()
-            break
-    print(f"kernel   {os.uname().release}, {os.cpu_count()} CPUs: {cpu_model}")
-    print(f"fulcrum  {first_line([str(settings.build_dir / 'fulcrum'), '--version'])}")
-    print(f"haproxy  {first_line(['haproxy', '-v'])}")
-    print(f"wrk      {first_line(['wrk', '-v'])}")
-    load = os.getloadavg()[0]
-    if load > 0.5:
-        print(f"warning: load average {load:.1f} before the run: other work is using the "
-              "CPUs, so rates will be low and noisy (CPU per request suffers less)")
+    settings.results_dir.mkdir(parents=True, exist_ok=True)
+    markdown = ["# Latest `scripts/bench` run", "", "```", *environment, "```", "",
+                *format_markdown(header, rows), "", legend + ".", ""]
+    if notes:
+        markdown += [*notes, ""]
+    if checks:
+        markdown += ["Targets (issues #7, #8, #9):", "", "```", *checks, "```", ""]
+    if multi_worker_lines:
+        markdown += ["Multi-worker:", "", "```", *multi_worker_lines, "```", ""]
+    markdown += ["![fulcrum's advantage over each anchor per workload](ratios.png)", "",
+                 "<details><summary>Every measurement</summary>", "", "```", *round_lines,
+                 "```", "", "</details>", ""]
+    latest = settings.results_dir / "latest.md"
+    latest.write_text("\n".join(markdown))
+    png = settings.results_dir / "ratios.png"
+    error = write_plot(workloads, results, png,
+                       f"fulcrum vs anchors, {environment[0].split(None, 1)[1]}")
+    print(f"wrote {latest}" + (f"; plot failed: {error}" if error else f" and {png}"))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build-dir", type=Path, required=True)
+    parser.add_argument("--results-dir", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "bench" / "results")
     arguments = parser.parse_args()
     if (os.cpu_count() or 1) < 2:
-        sys.exit("bench: needs at least 2 CPUs (one for the proxy, one for load and backend)")
+        sys.exit("bench: needs at least 2 CPUs (one for the proxy, one for load and backends)")
+    chosen = selected_workloads()
+    workloads = [workload for workload in WORKLOADS if workload.key in chosen]
+    # A proxy holds two descriptors per proxied connection; children inherit the limit.
+    # Without CAP_SYS_RESOURCE the hard limit stays (20,000 on the reference machine), and
+    # so the default number of idle connections is what fits under it, at most 10,000.
+    descriptor_limit = raise_descriptor_limit(65536)
+    idle_connections = env_int("BENCH_IDLE_CONNECTIONS",
+                               max(1, min(10000, (descriptor_limit - 400) // 2)), 1)
+    if "idle" in chosen:
+        if descriptor_limit < 2 * idle_connections + 256:
+            sys.exit(f"bench: RLIMIT_NOFILE is {descriptor_limit}: too low for "
+                     f"{idle_connections} idle "
+                     "connections (run as root, or lower BENCH_IDLE_CONNECTIONS)")
 
     processes = ProcessSet()
     # SIGTERM/SIGINT end the run through the finally below, which stops every process.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as work_dir:
         settings = Settings(
             build_dir=arguments.build_dir.resolve(),
+            work_dir=Path(work_dir),
             seconds=env_int("BENCH_SECONDS", 5, 1),
             rounds=env_int("BENCH_ROUNDS", 3, 1),
             connections=env_int("BENCH_CONNECTIONS", 50, 1),
+            idle_connections=idle_connections,
+            descriptor_limit=descriptor_limit,
             proxy_cpu=env_int("BENCH_PROXY_CPU", 0, 0),
             load_cpu=env_int("BENCH_LOAD_CPU", 1, 0),
-            work_dir=Path(work_dir))
+            workloads=chosen,
+            results_dir=arguments.results_dir.resolve())
+        started = time.monotonic()
         try:
-            describe_environment(settings)
-            backend_port = start_backend(settings, processes)
-            targets = [start_fulcrum(settings, processes, backend_port),
-                       start_haproxy(settings, processes, backend_port),
-                       Target("direct", backend_port, None)]
-            for target in targets:
-                check_http(target.port, target.name)
-                http_keep_alive(settings, target.port, 1)  # warm-up
-            results = {workload.name: {target.name: Samples() for target in targets}
-                       for workload in WORKLOADS}
-            for round_number in range(1, settings.rounds + 1):
-                for workload in WORKLOADS:
-                    for target in targets:
-                        result, cpu_per_request = measure(settings, workload, target)
-                        samples = results[workload.name][target.name]
-                        samples.rates.append(result.rate)
-                        samples.cpu_us_per_request.append(cpu_per_request)
-                        samples.errors += result.errors
-                        print(f"round {round_number}/{settings.rounds}  {workload.name:<18} "
-                              f"{target.name:<8} {format_number(result.rate):>9} req/s  "
-                              f"CPU {format_number(cpu_per_request, 1):>6} µs/req"
-                              + (f"  ({result.errors} errors)" if result.errors else ""),
-                              flush=True)
-            print_table(results, settings)
+            environment = describe_environment(settings)
+            print("\n".join(environment), flush=True)
+            targets, backends = start_targets(settings, processes, workloads)
+            results, round_lines = run_rounds(settings, workloads, targets)
+            multi_worker_lines = []
+            if "workers" in chosen:
+                multi_worker_lines = multi_worker(settings, processes, backends)
+            report(settings, environment, workloads, results, round_lines, multi_worker_lines)
         finally:
             processes.stop_all()
+        print(f"bench: done in {time.monotonic() - started:.0f} s")
     return 0
 
 

@@ -67,6 +67,15 @@ std::string backendState(const Control& control, const Route& route) {
   return backend != nullptr ? toString(reportedState(*pool, *backend)) : "unknown";
 }
 
+// 422 (RFC 9110, section 15.5.21): the request was fine, the config file it names is not.
+Response reloadResponse(const ReloadResult& result) {
+  if (result.ok) return jsonResponse(200, json{{"result", "success"}});
+  const size_t count = result.errors.size();
+  return jsonResponse(422, json{{"error", "reload failed; the running configuration is unchanged (" +
+                                              std::to_string(count) + (count == 1 ? " error)" : " errors)")},
+                                {"diagnostics", result.errors}});
+}
+
 }  // namespace
 
 Api::Api(Control& control, std::string token) : control_(control), token_(std::move(token)) {}
@@ -136,6 +145,7 @@ Response Api::dispatch(const Request& request) const {
       if (outcome != Control::Outcome::kOk) return unknownObject(outcome, route, *pool);
       return jsonResponse(200, json{{"listener", route.listener}, {"pool", *pool}});
     }
+    case Endpoint::kReload: return reloadResponse(control_.requestReload(kReloadTimeout));
   }
   return errorResponse(404, "no such endpoint");
 }

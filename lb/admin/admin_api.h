@@ -29,6 +29,8 @@ struct Response {
 class Api {
  public:
   static constexpr size_t kMaxBodyBytes = 64 * 1024;
+  // How long POST /api/v1/reload waits for the main loop's reload.
+  static constexpr Duration kReloadTimeout = std::chrono::seconds(30);
 
   // `control` must outlive the Api. An empty token leaves every call open.
   Api(Control& control, std::string token);

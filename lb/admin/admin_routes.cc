@@ -17,7 +17,7 @@ struct Pattern {
   size_t segment_count;
 };
 
-constexpr std::array<Pattern, 8> kPatterns = {{
+constexpr std::array<Pattern, 9> kPatterns = {{
     {Endpoint::kMetrics, "GET", {"metrics"}, 1},
     {Endpoint::kHealthz, "GET", {"healthz"}, 1},
     {Endpoint::kReadyz, "GET", {"readyz"}, 1},
@@ -26,6 +26,7 @@ constexpr std::array<Pattern, 8> kPatterns = {{
     {Endpoint::kDrainBackend, "POST", {"api", "v1", "pools", "*", "backends", "*", "drain"}, 7},
     {Endpoint::kEnableBackend, "POST", {"api", "v1", "pools", "*", "backends", "*", "enable"}, 7},
     {Endpoint::kSwitchListenerPool, "PUT", {"api", "v1", "listeners", "*", "pool"}, 5},
+    {Endpoint::kReload, "POST", {"api", "v1", "reload"}, 3},
 }};
 
 // The decoded segments of "/a/b/c"; nullopt on a bad escape. An empty path, or one that
@@ -84,7 +85,8 @@ bool isMutating(Endpoint endpoint) {
     case Endpoint::kSetReady:
     case Endpoint::kDrainBackend:
     case Endpoint::kEnableBackend:
-    case Endpoint::kSwitchListenerPool: return true;
+    case Endpoint::kSwitchListenerPool:
+    case Endpoint::kReload: return true;
   }
   return true;
 }

@@ -16,6 +16,7 @@ enum class Endpoint {
   kDrainBackend,        // POST /api/v1/pools/{pool}/backends/{address}/drain
   kEnableBackend,       // POST /api/v1/pools/{pool}/backends/{address}/enable
   kSwitchListenerPool,  // PUT /api/v1/listeners/{listener}/pool
+  kReload,              // POST /api/v1/reload
 };
 
 // Whether the endpoint changes state (and so needs the bearer token when one is set).

@@ -10,7 +10,10 @@ using nlohmann::json;
 // The body as a JSON object holding `key` and no other key; nullopt with *error set
 // otherwise. nlohmann's parser is iterative, so deep nesting cannot exhaust the stack.
 std::optional<json> parseSingleKeyObject(std::string_view body, std::string_view key, std::string* error) {
-  json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // nlohmann's lexer takes a NUL byte for the end of the input, so `{"ready":true}\0junk`
+  // would pass; RFC 8259 allows no raw NUL anywhere in a JSON text.
+  const bool has_nul = body.find('\0') != std::string_view::npos;
+  json document = has_nul ? json(json::value_t::discarded) : json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
     *error = "the body is not valid JSON";
     return std::nullopt;

@@ -80,7 +80,18 @@ SourcePosition TableReader::position(std::string_view key) const {
   return where.line == 0 ? position() : where;
 }
 
+namespace {
+KeyObserver key_observer = nullptr;
+void* key_observer_context = nullptr;
+}  // namespace
+
+void setKeyObserver(KeyObserver observer, void* context) {
+  key_observer = observer;
+  key_observer_context = context;
+}
+
 const toml::node* TableReader::find(std::string_view key) {
+  if (key_observer != nullptr) key_observer(keyPath(key), key_observer_context);
   if (std::find(known_keys_.begin(), known_keys_.end(), key) == known_keys_.end()) known_keys_.emplace_back(key);
   return table_.get(key);
 }

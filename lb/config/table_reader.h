@@ -35,6 +35,12 @@ struct IndexedTable {
   const toml::table* table;
 };
 
+// Receives the full path of every key any TableReader looks up (whether present or not),
+// e.g. "listeners[0].tls.cert": how the test of README's configuration reference learns
+// every key the loader accepts. Null (the default) outside that test; not thread-safe.
+using KeyObserver = void (*)(const std::string& key_path, void* context);
+void setKeyObserver(KeyObserver observer, void* context);
+
 class TableReader {
  public:
   // `path` is the table's own path; empty for the document root.

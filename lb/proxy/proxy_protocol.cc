@@ -178,6 +178,8 @@ ProxyParseResult parseV1(std::span<const char> input) {
     const char c = input[line_end];
     if (c == '\n') return invalid("v1 header line ends with LF without CR");
     if (c != '\r') continue;
+    // A CR in the 107th byte would put the LF in the 108th: too long however it goes on.
+    if (line_end + 1 == kProxyV1MaxLength) return invalid("v1 header has no CRLF in its first 107 bytes");
     if (line_end + 1 == input.size()) return incomplete();
     if (input[line_end + 1] != '\n') return invalid("v1 header line has CR without LF");
     break;

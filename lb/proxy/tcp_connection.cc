@@ -1,6 +1,7 @@
 #include "lb/proxy/tcp_connection.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -37,6 +38,7 @@ TcpConnection::TcpConnection(WorkerContext& worker, ListenerState& listener)
   to_client_.from = upstream();
   to_client_.to = client();
   to_client_.shutdown_request.data = this;
+  accepted_ns_ = uv_now(worker_.loop) * 1'000'000;  // the loop's cached clock: no syscall
   worker_.connections.add(this);
 }
 
@@ -47,9 +49,10 @@ TcpConnection::~TcpConnection() {
   worker_.connections.remove(this);
 }
 
-void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, uv_stream_t* server) {
+void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd) {
   auto* connection = new TcpConnection(worker, listener);
-  if (uv_accept(server, connection->client()) != 0) {
+  if (uv_tcp_open(&connection->client_, client_fd) != 0) {
+    ::close(client_fd);
     connection->closeAll(CloseMode::kGraceful, CloseMode::kGraceful);
     return;
   }
@@ -66,7 +69,8 @@ void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, u
     connection->client_address_ =
         SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer), static_cast<socklen_t>(peer_length));
   }
-  uv_tcp_nodelay(&connection->client_, 1);
+  // No uv_tcp_nodelay here: the client socket inherits TCP_NODELAY from the listening
+  // socket (openReusePortSocket sets it), which saves a setsockopt per connection.
   connection->pool_ = listener.pool()->shared_from_this();
   if (listener.tls()) {
     connection->startTls();
@@ -321,6 +325,22 @@ void TcpConnection::finishDirection(Direction& direction) {
     flushTlsOutput();
     if (phase_ == Phase::kClosing) return;
   }
+  if (!tls_ && uv_stream_get_write_queue_size(direction.to) == 0) {
+    // Nothing queued for `to`: send the FIN now rather than through uv_shutdown, which
+    // waits a loop turn for writability and costs two epoll_ctl calls. When the other
+    // direction is already shut down, every byte of both sockets has been read, so
+    // close(2) alone sends the FIN (RFC 9293 §3.6: RST only for unread data).
+    if (otherDirection(direction).shutdown_done) {
+      direction.shutdown_done = true;
+      closeAll(CloseMode::kGraceful, CloseMode::kGraceful);
+      return;
+    }
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(direction.to), &fd) == 0 && ::shutdown(fd, SHUT_WR) == 0) {
+      direction.shutdown_done = true;
+      return;
+    }
+  }
   // uv_shutdown waits for queued writes, then sends FIN (libuv docs, uv_shutdown).
   if (uv_shutdown(&direction.shutdown_request, direction.to, onShutdown) != 0) {
     closeAll(CloseMode::kGraceful, CloseMode::kGraceful);
@@ -359,6 +379,7 @@ void TcpConnection::closeHandle(uv_handle_t* handle, CloseMode mode) {
 
 void TcpConnection::closeAll(CloseMode client_mode, CloseMode upstream_mode) {
   if (phase_ == Phase::kClosing) return;
+  if (listener_->config().access_log) logAccess(client_mode, upstream_mode);
   phase_ = Phase::kClosing;
   closeHandle(reinterpret_cast<uv_handle_t*>(&client_), client_mode);
   if (upstream_open_) closeHandle(reinterpret_cast<uv_handle_t*>(&upstream_), upstream_mode);

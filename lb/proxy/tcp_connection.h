@@ -34,9 +34,9 @@ class TcpConnection final : public TrackedConnection {
   static constexpr size_t kHighWater = 256 * 1024;
   static constexpr size_t kLowWater = 64 * 1024;
 
-  // Accepts the next pending client on `server` and starts proxying it. Never throws;
-  // a client that cannot be served is closed.
-  static void acceptFrom(WorkerContext& worker, ListenerState& listener, uv_stream_t* server);
+  // Takes ownership of the accepted, non-blocking client socket `client_fd` and starts
+  // proxying it. Never throws; a client that cannot be served is closed.
+  static void acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd);
 
   void forceClose() override;
   const ListenerState* listener() const override { return listener_.get(); }
@@ -82,11 +82,18 @@ class TcpConnection final : public TrackedConnection {
   void forward(Direction& direction, IoBuffer* buffer, size_t length);
   void finishDirection(Direction& direction);
   void closeAll(CloseMode client_mode, CloseMode upstream_mode);
+  // Access log (tcp_connection_access_log.cc): called by closeAll before the phase
+  // becomes kClosing, when the listener has access_log on.
+  void logAccess(CloseMode client_mode, CloseMode upstream_mode);
+  const char* closeReason(CloseMode client_mode, CloseMode upstream_mode) const;
   void closeHandle(uv_handle_t* handle, CloseMode mode);
   void armIdleTimer();
   bool alreadyTried(const Backend* backend) const;
   Direction& directionFrom(const uv_stream_t* stream) { return stream == client() ? to_backend_ : to_client_; }
   Direction& directionTo(const uv_stream_t* stream) { return stream == client() ? to_client_ : to_backend_; }
+  Direction& otherDirection(const Direction& direction) {
+    return &direction == &to_backend_ ? to_client_ : to_backend_;
+  }
   uv_stream_t* client() { return reinterpret_cast<uv_stream_t*>(&client_); }
   const uv_stream_t* client() const { return reinterpret_cast<const uv_stream_t*>(&client_); }
   uv_stream_t* upstream() { return reinterpret_cast<uv_stream_t*>(&upstream_); }

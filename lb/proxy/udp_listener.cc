@@ -48,7 +48,9 @@ UdpListener* UdpListener::start(WorkerContext& worker, ListenerState& state, int
   listener->handle_.data = listener;
   uv_timer_init(worker.loop, &listener->sweep_timer_);
   listener->sweep_timer_.data = listener;
-  listener->open_handles_ = 2;
+  uv_check_init(worker.loop, &listener->flush_check_);
+  listener->flush_check_.data = listener;
+  listener->open_handles_ = 3;
   int rc = uv_udp_open(&listener->handle_, fd);
   const bool adopted = rc == 0;
   if (rc == 0) {
@@ -59,6 +61,7 @@ UdpListener* UdpListener::start(WorkerContext& worker, ListenerState& state, int
     uv_send_buffer_size(handle, &send_bytes);
     rc = uv_udp_recv_start(&listener->handle_, onAlloc, onReceive);
   }
+  if (rc == 0) rc = uv_check_start(&listener->flush_check_, onFlushCheck);
   if (rc != 0) {
     *error = fmt::format("udp socket on {}: {}", state.config().bind.text, uv_strerror(rc));
     if (!adopted) ::close(fd);
@@ -76,9 +79,12 @@ void UdpListener::setState(ListenerState& state) {
 void UdpListener::close() {
   if (closing_) return;
   closing_ = true;
+  forward_count_ = 0;  // only ever non-zero inside a read batch
   while (!idle_.empty()) static_cast<UdpSession*>(idle_.oldest())->forceClose();
+  flushReplies();
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), onClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), onClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), onClosed);
 }
 
 void UdpListener::onClosed(uv_handle_t* handle) {
@@ -87,7 +93,9 @@ void UdpListener::onClosed(uv_handle_t* handle) {
 }
 
 void UdpListener::onAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
-  *buf = static_cast<UdpListener*>(handle->data)->worker_.udp_receive_buffer.get();
+  auto* self = static_cast<UdpListener*>(handle->data);
+  self->flushForwards();  // the buffer is about to be overwritten
+  *buf = self->worker_.udp_receive_buffer.get();
 }
 
 void UdpListener::onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
@@ -102,6 +110,7 @@ void UdpListener::onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf
     self->handleDatagram(buf->base, static_cast<size_t>(nread), from);
     return;
   }
+  self->flushForwards();
   if (nread < 0 && sessionErrorLog().allow()) {
     log::warn("listener \"{}\": receive failed: {}", self->state_->name(), uv_strerror(static_cast<int>(nread)));
   }
@@ -124,7 +133,34 @@ void UdpListener::handleDatagram(const char* data, size_t length, const sockaddr
     session = openSession(client, key);
     if (session == nullptr) return;
   }
-  session->forwardToBackend(data, length);
+  queueForward(*session, data, length);
+}
+
+void UdpListener::queueForward(UdpSession& session, const char* data, size_t length) {
+  if (forward_count_ == forwards_.size()) flushForwards();
+  forwards_[forward_count_++] = PendingForward{&session, iovec{const_cast<char*>(data), length}};
+}
+
+void UdpListener::flushForwards() {
+  std::array<mmsghdr, UdpReceiveBuffer::kSlots> messages{};
+  for (size_t first = 0; first < forward_count_; ++first) {
+    UdpSession* session = forwards_[first].session;
+    if (session == nullptr) continue;  // went out with an earlier datagram of its session
+    size_t count = 0;
+    size_t bytes = 0;
+    for (size_t i = first; i < forward_count_; ++i) {
+      if (forwards_[i].session != session) continue;
+      forwards_[i].session = nullptr;
+      messages[count].msg_hdr = msghdr{};
+      messages[count].msg_hdr.msg_iov = &forwards_[i].payload;
+      messages[count].msg_hdr.msg_iovlen = 1;
+      bytes += forwards_[i].payload.iov_len;
+      ++count;
+    }
+    // A session closed during the batch (its backend went down) has no socket any more.
+    if (!session->closing()) session->sendToBackend(messages.data(), count, bytes);
+  }
+  forward_count_ = 0;
 }
 
 bool UdpListener::admitSession() {
@@ -181,12 +217,27 @@ UdpSession* UdpListener::openSession(const sockaddr* client, const UdpClientKey&
 }
 
 void UdpListener::replyToClient(UdpSession& session, const char* data, size_t length) {
-  const uv_buf_t buffer = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(length));
   idle_.touch(&session, uv_now(worker_.loop));
-  if (uv_udp_try_send(&handle_, &buffer, 1, session.clientAddress()) < 0) return;  // dropped, as UDP may
-  state_->counters().udp_datagrams_to_client.fetch_add(1, std::memory_order_relaxed);
+  if (!replies_.add(session.clientAddress(), data, length)) {
+    flushReplies();
+    if (!replies_.add(session.clientAddress(), data, length)) return;  // cannot happen: an empty batch holds 64 KiB
+  }
+  // Counted when queued: bytes the backend sent toward its client.
   session.backendRef().counters().bytes_to_client.fetch_add(length, std::memory_order_relaxed);
 }
+
+void UdpListener::flushReplies() {
+  if (replies_.empty()) return;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) != 0) {
+    replies_.clear();  // the socket is gone: nothing can be sent any more
+    return;
+  }
+  const size_t sent = replies_.flush(fd);
+  state_->counters().udp_datagrams_to_client.fetch_add(sent, std::memory_order_relaxed);
+}
+
+void UdpListener::onFlushCheck(uv_check_t* check) { static_cast<UdpListener*>(check->data)->flushReplies(); }
 
 void UdpListener::forget(UdpSession& session) {
   sessions_.erase(session.key());

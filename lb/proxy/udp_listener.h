@@ -12,8 +12,13 @@
 // keys on the client's address, so a client that returns after its session expired
 // reaches the same backend again); forward it on the session's connected socket.
 // Replies come back from the listener's own socket. Reading uses recvmmsg(2) through
-// UV_UDP_RECVMMSG into the worker's shared buffer, sending uv_udp_try_send; nothing is
-// allocated per datagram.
+// UV_UDP_RECVMMSG into the worker's shared buffer; the datagrams of one read batch are
+// forwarded at its end with one sendmmsg(2) per session (libuv ends every batch with a
+// callback without an address, and asks for the buffer again before reusing it: both
+// flush, so a queued datagram never outlives the bytes it points to); replies
+// to clients are gathered in a UdpReplyBatch and sent with one sendmmsg(2) per loop
+// iteration (from a uv_check handle, which runs right after the loop's I/O callbacks)
+// or when the batch fills; nothing is allocated per datagram.
 //
 // A session ends when:
 // - it carried no datagram either way for `idle_timeout`: sessions sit in an idle list
@@ -40,6 +45,9 @@
 // datagram also counts in connections_total, as a refused TCP connection does.
 #include <uv.h>
 
+#include <sys/uio.h>
+
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,6 +56,8 @@
 #include "lb/proxy/listener_state.h"
 #include "lb/proxy/udp_client_key.h"
 #include "lb/proxy/udp_idle_list.h"
+#include "lb/proxy/udp_receive_buffer.h"
+#include "lb/proxy/udp_reply_batch.h"
 #include "lb/proxy/worker_context.h"
 #include "lb/proxy/worker_listener.h"
 
@@ -71,8 +81,8 @@ class UdpListener final : public WorkerListener {
   // idle time too.
   void setState(ListenerState& state) override;
 
-  // Session side: sends a backend's reply to the session's client from the listener's
-  // socket and marks the session active.
+  // Session side: queues a backend's reply to the session's client, to leave from the
+  // listener's socket by the end of this loop iteration, and marks the session active.
   void replyToClient(UdpSession& session, const char* data, size_t length);
   // Session side: the session is closing; forget it.
   void forget(UdpSession& session);
@@ -84,6 +94,8 @@ class UdpListener final : public WorkerListener {
   ~UdpListener() override = default;
 
   void handleDatagram(const char* data, size_t length, const sockaddr* client);
+  void queueForward(UdpSession& session, const char* data, size_t length);
+  void flushForwards();
   UdpSession* openSession(const sockaddr* client, const UdpClientKey& key);
   // Counts a new session in against max_sessions and max_connections.
   bool admitSession();
@@ -96,6 +108,8 @@ class UdpListener final : public WorkerListener {
   static void onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                         unsigned flags);
   static void onSweep(uv_timer_t* timer);
+  static void onFlushCheck(uv_check_t* check);
+  void flushReplies();
   static void onClosed(uv_handle_t* handle);
 
   WorkerContext& worker_;
@@ -106,6 +120,17 @@ class UdpListener final : public WorkerListener {
   int open_handles_ = 0;
   uv_udp_t handle_{};
   uv_timer_t sweep_timer_{};
+  uv_check_t flush_check_{};
+  UdpReplyBatch replies_;
+
+  // Client datagrams of the current read batch, in arrival order; they point into the
+  // worker's receive buffer.
+  struct PendingForward {
+    UdpSession* session;
+    iovec payload;
+  };
+  std::array<PendingForward, UdpReceiveBuffer::kSlots> forwards_{};
+  size_t forward_count_ = 0;
 };
 
 }  // namespace fulcrum

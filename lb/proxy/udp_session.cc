@@ -1,5 +1,6 @@
 #include "lb/proxy/udp_session.h"
 
+#include <cerrno>
 #include <cstring>
 
 #include "common/log.h"
@@ -57,17 +58,29 @@ UdpSession* UdpSession::open(UdpListener& owner, WorkerContext& worker, std::sha
   return session;
 }
 
-void UdpSession::forwardToBackend(const char* data, size_t length) {
-  const uv_buf_t buffer = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(length));
-  const int sent = uv_udp_try_send(&upstream_, &buffer, 1, nullptr);
-  if (sent >= 0) {
-    listener_->counters().udp_datagrams_to_backend.fetch_add(1, std::memory_order_relaxed);
-    backend_->counters().bytes_to_backend.fetch_add(length, std::memory_order_relaxed);
-    return;
+void UdpSession::sendToBackend(mmsghdr* messages, size_t count, size_t bytes) {
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&upstream_), &fd) != 0) return;
+  size_t next = 0;
+  // Each call sends at least one datagram or ends the loop, so at most `count` calls.
+  while (next < count) {
+    const int sent = ::sendmmsg(fd, messages + next, static_cast<unsigned>(count - next), MSG_DONTWAIT);
+    if (sent > 0) {
+      next += static_cast<size_t>(sent);
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    // A pending ICMP error may surface on the send as well as on the receive.
+    if (sent < 0 && errno == ECONNREFUSED) backendRefused(UV_ECONNREFUSED);
+    break;  // EAGAIN (socket buffer full) and the like: the rest is dropped
   }
-  // A pending ICMP error may surface on the send as well as on the receive.
-  if (sent == UV_ECONNREFUSED) backendRefused(sent);
-  // UV_EAGAIN (socket buffer full) and the like: the datagram is dropped.
+  if (next == 0) return;
+  listener_->counters().udp_datagrams_to_backend.fetch_add(next, std::memory_order_relaxed);
+  if (next < count) {
+    bytes = 0;
+    for (size_t i = 0; i < next; ++i) bytes += messages[i].msg_hdr.msg_iov->iov_len;
+  }
+  backend_->counters().bytes_to_backend.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 void UdpSession::backendRefused(int status) {

@@ -15,6 +15,7 @@
 // happened. Per session: the backend's active count (+1 for its life) and
 // connections_total; per datagram: the backend's bytes and the listener's datagrams.
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <memory>
@@ -40,9 +41,14 @@ class UdpSession final : public TrackedConnection, public IdleListNode {
                           std::shared_ptr<Pool> pool, Backend& backend, const sockaddr* client,
                           const UdpClientKey& key, int* error);
 
-  // Sends one client datagram to the backend. Never blocks: a datagram the socket
-  // cannot take now is dropped, as UDP may.
-  void forwardToBackend(const char* data, size_t length);
+  // Sends client datagrams to the backend with one sendmmsg(2) on the session's
+  // connected socket (`messages` carry no address). Never blocks: datagrams the socket
+  // cannot take now are dropped, as UDP may. `bytes` is their total size, for the
+  // counters.
+  void sendToBackend(mmsghdr* messages, size_t count, size_t bytes);
+
+  // True once forceClose() ran: the socket is closed and nothing more may be sent.
+  bool closing() const { return owner_ == nullptr; }
 
   // The session's backend was marked down by the health checker: the listener moves the
   // client to another backend on its next datagram.

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "common/duration.h"
 
 #include "lb/runtime/topology.h"
 
@@ -12,6 +15,13 @@ namespace fulcrum {
 struct ReloadCounters {
   uint64_t success = 0;
   uint64_t failure = 0;
+};
+
+struct ReloadResult {
+  bool ok = false;
+  // When it failed: every problem found, config errors as `fulcrum --check` prints them
+  // ("FILE:LINE:COL: error: MESSAGE").
+  std::vector<std::string> errors;
 };
 
 class Control {
@@ -33,8 +43,15 @@ class Control {
 
   virtual ReloadCounters reloadCounters() const = 0;
 
-  // Whether GET /readyz answers 200: false once a graceful shutdown began or while an
-  // operator has taken the instance out of rotation with setReady(false).
+  // POST /api/v1/reload: the reload SIGHUP does (INTERFACE.md, "Reload (SIGHUP)"), run on
+  // the main loop. Unlike the calls above it waits for the outcome, at most `timeout`
+  // (then it reports a failure although the reload may still complete).
+  virtual ReloadResult requestReload(Duration timeout) = 0;
+
+  // Whether GET /readyz answers 200: false once a graceful shutdown began (SIGTERM/SIGINT,
+  // from the signal on, through runtime.withdraw_delay), while an operator has taken the
+  // instance out of rotation with setReady(false), and while no listener's current pool
+  // has an eligible backend.
   virtual bool ready() const = 0;
   // POST /api/v1/ready: takes the instance out of (or back into) the routers' rotation;
   // traffic keeps flowing either way.

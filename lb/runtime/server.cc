@@ -9,6 +9,8 @@
 #include "lb/admin/admin_server.h"
 #include "lb/health/health_checker.h"
 #include "lb/proxy/listen_socket.h"
+#include "lb/runtime/privileges.h"
+#include "lb/runtime/readiness.h"
 
 namespace fulcrum {
 
@@ -102,12 +104,22 @@ int Server::run() {
   }
   std::vector<std::vector<ListenerSocket>> sockets;
   if (!bindListeners(*topology_, workers, &sockets)) return 1;
+  // Every socket (admin included) is bound: privileged ports are no longer needed.
+  if (!switchToConfiguredUser(config_.runtime.user)) return 1;
 
   uv_loop_init(&loop_);
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
   uv_signal_init(&loop_, &sighup_);
   uv_async_init(&loop_, &worker_exited_, onWorkerExited);
+  uv_timer_init(&loop_, &withdraw_timer_);
+  withdraw_timer_.data = this;
+  uv_async_init(&loop_, &reload_requested_, onReloadRequested);
+  reload_requested_.data = this;
+  {
+    std::lock_guard lock(reload_mutex_);
+    reload_async_open_ = true;
+  }
   for (uv_signal_t* handle : {&sigterm_, &sigint_, &sighup_}) handle->data = this;
   worker_exited_.data = this;
   uv_signal_start(&sigterm_, onSignal, SIGTERM);
@@ -150,9 +162,32 @@ void Server::onSignal(uv_signal_t* handle, int signum) {
 }
 
 void Server::beginShutdown(const char* signal_name) {
-  if (shutting_down_) return;
+  if (stopped_accepting_) return;
+  if (shutting_down_) {
+    log::info("{} received again: skipping the rest of withdraw_delay", signal_name);
+    stopAccepting();
+    return;
+  }
   shutting_down_ = true;
-  log::info("{} received: no longer accepting; open connections may run for up to {}", signal_name,
+  const Duration delay = config_.runtime.withdraw_delay;
+  if (delay.count() <= 0) {
+    log::info("{} received: readyz now answers 503", signal_name);
+    stopAccepting();
+    return;
+  }
+  log::info("{} received: readyz now answers 503; still accepting for {} (withdraw_delay) so routers "
+            "withdraw this instance first",
+            signal_name, formatDuration(delay));
+  uv_timer_start(&withdraw_timer_, onWithdrawDelayOver, static_cast<uint64_t>(delay.count()), 0);
+}
+
+void Server::onWithdrawDelayOver(uv_timer_t* timer) { static_cast<Server*>(timer->data)->stopAccepting(); }
+
+void Server::stopAccepting() {
+  if (stopped_accepting_) return;
+  stopped_accepting_ = true;
+  uv_timer_stop(&withdraw_timer_);
+  log::info("no longer accepting; open connections may run for up to {}",
             formatDuration(config_.runtime.shutdown_grace));
   for (auto& worker : workers_) worker->beginShutdown(config_.runtime.shutdown_grace);
 }
@@ -163,7 +198,62 @@ void Server::onWorkerExited(uv_async_t* async) {
   for (uv_signal_t* handle : {&self->sigterm_, &self->sigint_, &self->sighup_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
   }
+  // Closing the last handle restored the default action (terminate); a repeated SIGTERM
+  // from a supervisor during the last steps must not turn the clean exit 0 into a kill.
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->worker_exited_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->withdraw_timer_), nullptr);
+  {
+    std::lock_guard lock(self->reload_mutex_);
+    self->reload_async_open_ = false;
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->reload_requested_), nullptr);
+  self->answerPendingReloads(ReloadResult{false, {"fulcrum is shutting down"}});
+}
+
+ReloadResult Server::requestReload(Duration timeout) {
+  auto promise = std::make_shared<std::promise<ReloadResult>>();
+  std::future<ReloadResult> result = promise->get_future();
+  {
+    std::lock_guard lock(reload_mutex_);
+    if (!reload_async_open_) return ReloadResult{false, {"fulcrum is not running its main loop"}};
+    pending_reloads_.push_back(std::move(promise));
+    uv_async_send(&reload_requested_);
+  }
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return ReloadResult{false, {"the reload did not finish within " + formatDuration(timeout)}};
+  }
+  return result.get();
+}
+
+void Server::onReloadRequested(uv_async_t* async) {
+  auto* self = static_cast<Server*>(async->data);
+  if (self->shutting_down_) {
+    self->answerPendingReloads(ReloadResult{false, {"fulcrum is shutting down"}});
+    return;
+  }
+  // uv_async_send coalesces: one reload answers every request queued before it started.
+  std::vector<std::shared_ptr<std::promise<ReloadResult>>> requests;
+  {
+    std::lock_guard lock(self->reload_mutex_);
+    requests.swap(self->pending_reloads_);
+  }
+  if (requests.empty()) return;
+  log::info("reload requested through the admin API: reloading {}", self->config_.source_path);
+  ReloadResult result;
+  result.ok = self->reload(&result.errors);
+  for (auto& request : requests) request->set_value(result);
+}
+
+void Server::answerPendingReloads(const ReloadResult& result) {
+  std::vector<std::shared_ptr<std::promise<ReloadResult>>> requests;
+  {
+    std::lock_guard lock(reload_mutex_);
+    requests.swap(pending_reloads_);
+  }
+  for (auto& request : requests) request->set_value(result);
 }
 
 void Server::forEachWorker(const std::function<void(Worker&)>& task) {
@@ -243,7 +333,11 @@ Control::Outcome Server::switchListenerPool(const std::string& listener_name, co
 }
 
 bool Server::ready() const {
-  return !shutting_down_.load(std::memory_order_acquire) && operator_ready_.load(std::memory_order_acquire);
+  if (shutting_down_.load(std::memory_order_acquire) || !operator_ready_.load(std::memory_order_acquire)) {
+    return false;
+  }
+  const std::shared_ptr<const Topology> current = topology();
+  return current != nullptr && anyListenerCanServe(*current);
 }
 
 void Server::setReady(bool ready) { operator_ready_.store(ready, std::memory_order_release); }

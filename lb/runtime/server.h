@@ -5,8 +5,10 @@
 #include <uv.h>
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "lb/config/config.h"
@@ -36,8 +38,9 @@ class Server final : public Control {
 
   // Re-reads the config file and applies it without dropping a connection (main loop
   // thread). Returns false, with the old config still running, when it is invalid or a
-  // new listener cannot bind.
-  bool reload();
+  // new listener cannot bind; then every problem is logged and, when `errors` is given,
+  // appended to it.
+  bool reload(std::vector<std::string>* errors = nullptr);
 
   // Control
   std::shared_ptr<const Topology> topology() const override;
@@ -45,6 +48,7 @@ class Server final : public Control {
   Outcome enableBackend(const std::string& pool, const std::string& backend) override;
   Outcome switchListenerPool(const std::string& listener, const std::string& pool) override;
   ReloadCounters reloadCounters() const override;
+  ReloadResult requestReload(Duration timeout) override;
   bool ready() const override;
   void setReady(bool ready) override;
 
@@ -52,7 +56,13 @@ class Server final : public Control {
   bool bindListeners(const Topology& topology, unsigned workers,
                      std::vector<std::vector<ListenerSocket>>* per_worker);
   void logSummary(const Topology& topology, unsigned workers) const;
+  // First SIGTERM/SIGINT: /readyz turns 503 at once and the listeners keep accepting for
+  // runtime.withdraw_delay (so routers withdraw the VIP first), then stopAccepting().
+  // A second signal during that delay skips the rest of it; later ones are ignored.
   void beginShutdown(const char* signal_name);
+  // The graceful shutdown proper: listeners close, open connections get shutdown_grace.
+  void stopAccepting();
+  static void onWithdrawDelayOver(uv_timer_t* timer);
   // Closes `backend`'s connections on every worker after `timeout`, unless its drain
   // epoch moved on (enabled, or drained anew) by then.
   void scheduleDrainDeadline(std::shared_ptr<Backend> backend, uint64_t epoch, Duration timeout);
@@ -61,6 +71,10 @@ class Server final : public Control {
 
   static void onSignal(uv_signal_t* handle, int signum);
   static void onWorkerExited(uv_async_t* async);
+  // Runs the reloads that requestReload() queued (main loop).
+  static void onReloadRequested(uv_async_t* async);
+  // Answers every queued reload with `result` (main loop or after it stopped).
+  void answerPendingReloads(const ReloadResult& result);
 
   config::Config config_;
   mutable std::mutex control_mutex_;  // control path only: topology_ and API changes
@@ -76,8 +90,15 @@ class Server final : public Control {
   uv_signal_t sigint_{};
   uv_signal_t sighup_{};
   uv_async_t worker_exited_{};
+  uv_timer_t withdraw_timer_{};  // runtime.withdraw_delay after the first signal
+  uv_async_t reload_requested_{};
+  std::mutex reload_mutex_;  // guards the two members below
+  // The API threads' reloads waiting for the main loop.
+  std::vector<std::shared_ptr<std::promise<ReloadResult>>> pending_reloads_;
+  bool reload_async_open_ = false;  // reload_requested_ may be sent to
   std::atomic<unsigned> workers_exited_{0};
   std::atomic<bool> shutting_down_{false};  // written by the main loop, read by ready()
+  bool stopped_accepting_ = false;           // main loop only: workers told to shut down
   std::atomic<bool> operator_ready_{true};  // POST /api/v1/ready
   // Declared last: destroyed first, while the workers its requests post to still exist.
   std::unique_ptr<admin::AdminServer> admin_;

@@ -38,11 +38,15 @@ void warnAboutRestartOnlyChanges(const config::Config& running, const config::Co
 
 }  // namespace
 
-bool Server::reload() {
+bool Server::reload(std::vector<std::string>* errors) {
+  const auto report = [errors](std::string message) {
+    log::error("{}", message);
+    if (errors != nullptr) errors->push_back(std::move(message));
+  };
   config::LoadResult loaded = config::loadConfigFile(config_.source_path);
   if (!loaded.ok()) {
     log::error("reload of {} failed; the running configuration is unchanged:", config_.source_path);
-    for (const auto& diagnostic : loaded.errors) log::error("{}", diagnostic.format());
+    for (const auto& diagnostic : loaded.errors) report(diagnostic.format());
     reloads_failed_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -52,7 +56,7 @@ bool Server::reload() {
   const std::optional<TlsContexts> tls = loadTlsContexts(next, &tls_errors);
   if (!tls) {
     log::error("reload of {} failed; the running configuration is unchanged:", config_.source_path);
-    for (const auto& error : tls_errors) log::error("{}", error);
+    for (const auto& error : tls_errors) report(error);
     reloads_failed_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -69,8 +73,8 @@ bool Server::reload() {
       std::string error;
       const int fd = openReusePortSocket(listener.bind.address, type, &error);
       if (fd < 0) {
-        log::error("reload of {} failed; the running configuration is unchanged: listener \"{}\": {}",
-                   config_.source_path, listener.name, error);
+        log::error("reload of {} failed; the running configuration is unchanged:", config_.source_path);
+        report(fmt::format("listener \"{}\": {}", listener.name, error));
         closeAll(new_sockets);
         reloads_failed_.fetch_add(1, std::memory_order_relaxed);
         return false;
@@ -120,6 +124,7 @@ bool Server::reload() {
               added->pool()->name());
   }
   if (health_checker_) health_checker_->update(topology_);
+  log::setFormat(log::formatNamed(next.runtime.log_format));
   config_ = std::move(next);
   reloads_succeeded_.fetch_add(1, std::memory_order_relaxed);
   log::info("configuration reloaded from {}: {} listener(s), {} pool(s)", config_.source_path,

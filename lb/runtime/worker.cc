@@ -1,8 +1,10 @@
 #include "lb/runtime/worker.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <string>
 
 #include "common/log.h"
 
@@ -48,6 +50,10 @@ void Worker::beginShutdown(Duration grace) {
 }
 
 void Worker::run() {
+  // "fulcrum-w<N>" in /proc/PID/task/*/comm and top -H: the bench and tests tell the
+  // workers apart by it (at most 15 characters, pthread_setname_np(3)).
+  const std::string thread_name = "fulcrum-w" + std::to_string(context_.index);
+  pthread_setname_np(pthread_self(), thread_name.substr(0, 15).c_str());
   for (ListenerSocket& socket : sockets_) {
     std::string error;
     WorkerListener* listener = startWorkerListener(context_, socket, &error);

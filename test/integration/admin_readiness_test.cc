@@ -26,6 +26,7 @@ struct Setup {
 [runtime]
 workers = 1
 shutdown_grace = "10s"
+withdraw_delay = "0s"
 
 [admin]
 bind = "127.0.0.1:{}"

@@ -10,62 +10,18 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <mutex>
 #include <span>
 
 #include "lb/proxy/proxy_protocol.h"
 #include "test/support/fulcrum_process.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_header_server.h"
 #include "test/support/tcp_client.h"
-#include "test/support/tcp_test_server.h"
 
 namespace fulcrum::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Parses the PROXY header at the start of each connection, records what it said, then
-// echoes every byte that follows it.
-class ProxyHeaderServer {
- public:
-  ProxyHeaderServer()
-      : server_([this](ServerConnection& connection) {
-          std::string received;
-          ProxyParseResult parsed;
-          while (true) {
-            if (connection.read(&received, 4096, 3000ms) != IoStatus::kData) return;
-            parsed = parseProxyHeader(std::span<const char>(received.data(), received.size()));
-            if (parsed.status != ProxyParseStatus::kIncomplete) break;
-          }
-          {
-            std::lock_guard lock(mutex_);
-            headers_.push_back(parsed);
-            raw_.push_back(received.substr(0, parsed.status == ProxyParseStatus::kComplete ? parsed.header.length : 0));
-          }
-          if (parsed.status != ProxyParseStatus::kComplete) return;
-          std::string rest = received.substr(parsed.header.length);
-          while (true) {
-            if (!rest.empty() && !connection.writeAll(rest)) return;
-            rest.clear();
-            if (connection.read(&rest, 65536, 3000ms) != IoStatus::kData) return;
-          }
-        }) {}
-  uint16_t port() const { return server_.port(); }
-  std::vector<ProxyParseResult> headers() const {
-    std::lock_guard lock(mutex_);
-    return headers_;
-  }
-  std::vector<std::string> raw() const {
-    std::lock_guard lock(mutex_);
-    return raw_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<ProxyParseResult> headers_;
-  std::vector<std::string> raw_;
-  TcpTestServer server_;
-};
 
 std::string configFor(const std::string& bind, uint16_t backend_port, const std::string& version) {
   return fmt::format(

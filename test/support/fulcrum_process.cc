@@ -21,14 +21,15 @@ namespace {
 constexpr Millis kPollStep(10);
 }  // namespace
 
-FulcrumProcess::FulcrumProcess(std::string_view config_text, std::vector<std::string> extra_args)
+FulcrumProcess::FulcrumProcess(std::string_view config_text, std::vector<std::string> extra_args,
+                               const ProcessLimits& limits)
     : config_path_(dir_.file("fulcrum.toml")), log_path_(dir_.file("fulcrum.log")) {
   writeFile(config_path_, config_text);
   UniqueFd log_fd(::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!log_fd) throw std::runtime_error("cannot create " + log_path_);
   std::vector<std::string> argv{FULCRUM_BINARY, "-c", config_path_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawnProcess(argv, log_fd.get(), log_fd.get());
+  pid_ = spawnProcess(argv, log_fd.get(), log_fd.get(), limits);
 }
 
 FulcrumProcess::~FulcrumProcess() {
@@ -91,6 +92,13 @@ std::optional<ExitStatus> FulcrumProcess::waitExit(Millis timeout) {
 
 ExitStatus FulcrumProcess::stop(Millis grace) {
   signal(SIGTERM);
+  // A second SIGTERM skips runtime.withdraw_delay (default 2s), which only matters to
+  // routers; sent once the first was handled (two pending signals would merge into one)
+  // and only while the delay runs.
+  if (waitForLog("SIGTERM received", Millis(1000)) && log().find("still accepting for") != std::string::npos &&
+      log().find("no longer accepting") == std::string::npos) {
+    signal(SIGTERM);
+  }
   if (auto status = waitExit(grace)) return *status;
   ::kill(pid_, SIGKILL);
   int status = 0;
@@ -121,6 +129,23 @@ std::optional<size_t> FulcrumProcess::openFdCount() const {
   }
   ::closedir(dir);
   return count;
+}
+
+std::optional<Millis> FulcrumProcess::cpuTime() const {
+  const std::string stat = readFile("/proc/" + std::to_string(pid_) + "/stat");
+  // The command name (field 2) may contain spaces; the fields after it start past ')'.
+  const size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(end_of_name + 1));
+  std::string field;
+  unsigned long long user_ticks = 0;
+  unsigned long long system_ticks = 0;
+  // Fields 3..13 precede utime (14) and stime (15), proc(5).
+  for (int skipped = 3; skipped <= 13; ++skipped) fields >> field;
+  if (!(fields >> user_ticks >> system_ticks)) return std::nullopt;
+  const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  if (ticks_per_second <= 0) return std::nullopt;
+  return Millis((user_ticks + system_ticks) * 1000 / static_cast<unsigned long long>(ticks_per_second));
 }
 
 }  // namespace fulcrum::test

@@ -11,6 +11,7 @@
 
 #include "test/support/deadline.h"
 #include "test/support/exit_status.h"
+#include "test/support/spawn.h"
 #include "test/support/temp_dir.h"
 
 namespace fulcrum::test {
@@ -18,8 +19,9 @@ namespace fulcrum::test {
 class FulcrumProcess {
  public:
   // Writes `config_text` to <tempdir>/fulcrum.toml and starts `fulcrum -c` on it plus
-  // `extra_args`, with stdout and stderr appended to <tempdir>/fulcrum.log.
-  explicit FulcrumProcess(std::string_view config_text, std::vector<std::string> extra_args = {});
+  // `extra_args`, with stdout and stderr appended to <tempdir>/fulcrum.log, under `limits`.
+  explicit FulcrumProcess(std::string_view config_text, std::vector<std::string> extra_args = {},
+                          const ProcessLimits& limits = {});
   // Kills (SIGKILL) and reaps the process unless it was already reaped. When the running
   // test case has failed, prints the daemon's log to stderr first.
   ~FulcrumProcess();
@@ -48,13 +50,16 @@ class FulcrumProcess {
   bool running();
   // The exit status once it exits within `timeout`; nullopt while it keeps running.
   std::optional<ExitStatus> waitExit(Millis timeout);
-  // SIGTERM, wait up to `grace`, then SIGKILL. Returns how the process ended.
+  // SIGTERM (twice: the second skips runtime.withdraw_delay), wait up to `grace`, then
+  // SIGKILL. Returns how the process ended.
   ExitStatus stop(Millis grace = Millis(5000));
 
   // Resident memory (VmRSS in /proc/PID/status), nullopt when unavailable.
   std::optional<size_t> rssBytes() const;
   // Number of entries in /proc/PID/fd, nullopt when unavailable.
   std::optional<size_t> openFdCount() const;
+  // CPU time used so far, user plus system (/proc/PID/stat), nullopt when unavailable.
+  std::optional<Millis> cpuTime() const;
 
  private:
   // waitpid(WNOHANG); records the status when the process has exited.

@@ -11,6 +11,11 @@ bool waitForAdmin(uint16_t port, Millis timeout) {
   }, Millis(20));
 }
 
+int readyzStatus(uint16_t port) {
+  const std::optional<HttpResponse> response = httpGet(port, "/readyz");
+  return response ? response->status : 0;
+}
+
 std::optional<HttpResponse> adminCall(uint16_t port, std::string method, std::string target, std::string body,
                                       std::string token) {
   HttpRequest request;

@@ -13,6 +13,9 @@ namespace fulcrum::test {
 // the workers run, so this is the point from which a test may drive it.
 bool waitForAdmin(uint16_t port, Millis timeout);
 
+// The status of GET /readyz on 127.0.0.1:port; 0 when there is no answer.
+int readyzStatus(uint16_t port);
+
 // `method target` with `body`, and "Authorization: Bearer TOKEN" when token is not empty.
 std::optional<HttpResponse> adminCall(uint16_t port, std::string method, std::string target, std::string body = "",
                                       std::string token = "");

@@ -82,4 +82,10 @@ CommandResult runFulcrum(const std::vector<std::string>& args, Millis timeout) {
   return runCommand(argv, timeout);
 }
 
+CommandResult runFulcrumctl(const std::vector<std::string>& args, Millis timeout) {
+  std::vector<std::string> argv{FULCRUMCTL_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return runCommand(argv, timeout);
+}
+
 }  // namespace fulcrum::test

@@ -24,4 +24,7 @@ CommandResult runCommand(const std::vector<std::string>& argv, Millis timeout);
 // runCommand with FULCRUM_BINARY as argv[0].
 CommandResult runFulcrum(const std::vector<std::string>& args, Millis timeout = Millis(10000));
 
+// runCommand with FULCRUMCTL_BINARY (the control CLI) as argv[0].
+CommandResult runFulcrumctl(const std::vector<std::string>& args, Millis timeout = Millis(10000));
+
 }  // namespace fulcrum::test

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -9,7 +10,8 @@
 
 namespace fulcrum::test {
 
-pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd) {
+pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
+                   const ProcessLimits& limits) {
   // Everything the child needs is prepared before fork: after fork only async-signal-safe
   // calls are allowed, since other threads may hold locks (POSIX fork(2)).
   std::vector<char*> args;
@@ -17,6 +19,8 @@ pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stde
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   const pid_t parent = ::getpid();
+  std::optional<rlimit> open_files;
+  if (limits.open_files) open_files = rlimit{*limits.open_files, *limits.open_files};
 
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -29,6 +33,7 @@ pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stde
     ::_exit(127);
   }
   ::close_range(3, ~0U, 0);
+  if (open_files && ::setrlimit(RLIMIT_NOFILE, &*open_files) != 0) ::_exit(127);
   // The test binary may ignore or block signals; the daemon must start with defaults.
   sigset_t none;
   sigemptyset(&none);

@@ -2,15 +2,25 @@
 // Starting child processes from a multi-threaded test binary.
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace fulcrum::test {
 
+// Resource limits set in the child between fork and exec.
+struct ProcessLimits {
+  // RLIMIT_NOFILE, soft and hard alike (so the child cannot raise it); unset: inherited.
+  std::optional<uint64_t> open_files = std::nullopt;
+};
+
 // fork + exec of argv[0] with the child's stdout and stderr on the given descriptors
 // (stdin is /dev/null). Every other descriptor is closed in the child, so it inherits no
 // test socket, and the child is killed (SIGKILL) if the test process dies. Returns the
-// PID; throws std::runtime_error when fork fails. An exec failure shows as exit 127.
-pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd);
+// PID; throws std::runtime_error when fork fails. An exec failure (or a limit that cannot
+// be set) shows as exit 127.
+pid_t spawnProcess(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
+                   const ProcessLimits& limits = {});
 
 }  // namespace fulcrum::test

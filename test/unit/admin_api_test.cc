@@ -74,6 +74,10 @@ class FakeControl final : public Control {
     return Outcome::kOk;
   }
   ReloadCounters reloadCounters() const override { return ReloadCounters{2, 1}; }
+  ReloadResult requestReload(Duration /*timeout*/) override {
+    ++calls;
+    return reload_result;
+  }
   bool ready() const override { return ready_; }
   void setReady(bool ready) override {
     ++calls;
@@ -90,6 +94,7 @@ class FakeControl final : public Control {
   }
 
   int calls = 0;
+  ReloadResult reload_result{true, {}};
 
  private:
   Outcome setDraining(const std::string& pool_name, const std::string& backend_name, bool draining) {
@@ -365,6 +370,36 @@ TEST_CASE("random requests always get an answer with a known status", "[admin]")
     REQUIRE(known.count(response.status) == 1);
     if (response.content_type == "application/json") REQUIRE_FALSE(json::parse(response.body, nullptr, false).is_discarded());
   }
+}
+
+TEST_CASE("POST /api/v1/reload answers success after a reload that worked", "[admin]") {
+  FakeControl control;
+  const Api api(control, "");
+  const Response response = call(api, "POST", "/api/v1/reload");
+  CHECK(response.status == 200);
+  CHECK(json::parse(response.body) == json{{"result", "success"}});
+  CHECK(control.calls == 1);
+}
+
+TEST_CASE("POST /api/v1/reload of an invalid file is 422 with every diagnostic", "[admin]") {
+  FakeControl control;
+  control.reload_result = ReloadResult{false, {"f.toml:3:8: error: first", "f.toml:9:1: error: second"}};
+  const Api api(control, "");
+  const Response response = call(api, "POST", "/api/v1/reload");
+  CHECK(response.status == 422);
+  const json body = json::parse(response.body);
+  CHECK(body["error"] == "reload failed; the running configuration is unchanged (2 errors)");
+  CHECK(body["diagnostics"] == json::array({"f.toml:3:8: error: first", "f.toml:9:1: error: second"}));
+}
+
+TEST_CASE("POST /api/v1/reload without the token is 401 and reloads nothing", "[admin]") {
+  FakeControl control;
+  const Api api(control, "s3cret");
+  CHECK(call(api, "POST", "/api/v1/reload").status == 401);
+  CHECK(call(api, "POST", "/api/v1/reload", "", "Bearer wrong").status == 401);
+  CHECK(control.calls == 0);
+  CHECK(call(api, "POST", "/api/v1/reload", "", "Bearer s3cret").status == 200);
+  CHECK(control.calls == 1);
 }
 
 }  // namespace

@@ -58,6 +58,14 @@ TEST_CASE("the ready route takes POST", "[admin]") {
   CHECK(isMutating(Endpoint::kSetReady));
 }
 
+TEST_CASE("the reload route takes POST and is mutating", "[admin]") {
+  const RouteMatch match = matchRoute("POST", "/api/v1/reload");
+  REQUIRE(match.outcome == Outcome::kMatched);
+  CHECK(match.route.endpoint == Endpoint::kReload);
+  CHECK(isMutating(Endpoint::kReload));
+  CHECK(matchRoute("GET", "/api/v1/reload").allow == "POST");
+}
+
 TEST_CASE("an encoded slash stays inside its segment", "[admin]") {
   const RouteMatch match = matchRoute("POST", "/api/v1/pools/a%2Fb/backends/x/drain");
   REQUIRE(match.outcome == Outcome::kMatched);
