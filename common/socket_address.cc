@@ -46,7 +46,6 @@ SocketAddress SocketAddress::fromSockaddr(const sockaddr* addr, socklen_t len) {
 }
 
 std::optional<SocketAddress> SocketAddress::fromNumeric(const std::string& host, uint16_t port) {
-  SocketAddress result;
   sockaddr_in v4{};
   if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
     v4.sin_family = AF_INET;

@@ -17,6 +17,7 @@
 #include "lb/config/loader.h"
 #include "lb/runtime/control.h"
 #include "test/fuzz/fuzz_check.h"
+#include "test/support/fake_control.h"
 
 namespace fulcrum {
 namespace {
@@ -59,57 +60,32 @@ const config::Config& parsedConfig() {
   return parsed;
 }
 
-// Drain, enable, switch and ready applied straight to a fresh Topology per input, so
-// that every input starts from the same state and a crash reproduces.
-class FakeControl final : public Control {
- public:
-  FakeControl() : topology_(std::make_shared<Topology>()) {
-    const config::Config& config = parsedConfig();
-    for (const auto& pool : config.pools) topology_->pools.push_back(std::make_shared<Pool>(pool, 1));
-    for (const auto& listener : config.listeners) {
-      topology_->listeners.push_back(
-          std::make_shared<ListenerState>(listener, topology_->findPool(listener.pool).get()));
-    }
+// A fresh Topology per input, so that every input starts from the same state and a crash
+// reproduces. (buildTopology lives in lb/runtime/server.cc, which the fuzz build leaves out.)
+std::shared_ptr<const Topology> freshTopology() {
+  auto topology = std::make_shared<Topology>();
+  const config::Config& config = parsedConfig();
+  for (const auto& pool : config.pools) topology->pools.push_back(std::make_shared<Pool>(pool, 1));
+  for (const auto& listener : config.listeners) {
+    topology->listeners.push_back(std::make_shared<ListenerState>(listener, topology->findPool(listener.pool).get()));
   }
+  return topology;
+}
 
-  std::shared_ptr<const Topology> topology() const override { return topology_; }
-  Outcome drainBackend(const std::string& pool, const std::string& backend) override {
-    return setDraining(pool, backend, true);
-  }
-  Outcome enableBackend(const std::string& pool, const std::string& backend) override {
-    return setDraining(pool, backend, false);
-  }
-  Outcome switchListenerPool(const std::string& listener_name, const std::string& pool_name) override {
-    const auto listener = topology_->findListener(listener_name);
-    if (!listener) return Outcome::kUnknownListener;
-    const auto pool = topology_->findPool(pool_name);
-    if (!pool) return Outcome::kUnknownPool;
-    listener->setPool(pool.get());
-    return Outcome::kOk;
-  }
-  ReloadCounters reloadCounters() const override { return ReloadCounters{1, 0}; }
-  // Alternates: a config without problems, then one with a diagnostic.
-  ReloadResult requestReload(Duration) override {
+// The shared fake, except that reloads alternate: a config with a diagnostic, then one
+// without problems.
+class FuzzControl final : public test::FakeControl {
+ public:
+  FuzzControl() : test::FakeControl(freshTopology()) { reload_counters = ReloadCounters{1, 0}; }
+
+  ReloadResult requestReload(Duration timeout) override {
     reload_fails_ = !reload_fails_;
-    if (!reload_fails_) return ReloadResult{true, {}};
-    return ReloadResult{false, {"fulcrum.toml:3:1: error: unknown key \"x\""}};
+    reload_result = reload_fails_ ? ReloadResult{false, {"fulcrum.toml:3:1: error: unknown key \"x\""}}
+                                  : ReloadResult{true, {}};
+    return test::FakeControl::requestReload(timeout);
   }
-  bool ready() const override { return ready_; }
-  void setReady(bool ready) override { ready_ = ready; }
 
  private:
-  Outcome setDraining(const std::string& pool_name, const std::string& backend_name, bool draining) {
-    const auto pool = topology_->findPool(pool_name);
-    if (!pool) return Outcome::kUnknownPool;
-    Backend* backend = pool->findBackend(backend_name);
-    if (backend == nullptr) return Outcome::kUnknownBackend;
-    backend->setDraining(draining);
-    pool->backendsChanged();
-    return Outcome::kOk;
-  }
-
-  std::shared_ptr<Topology> topology_;
-  bool ready_ = true;
   bool reload_fails_ = false;
 };
 
@@ -176,7 +152,7 @@ bool hasHeader(const admin::Response& response, std::string_view name) {
 }
 
 void run(FuzzedDataProvider& input) {
-  FakeControl control;
+  FuzzControl control;
   const admin::Api api(control, input.ConsumeBool() ? std::string(kToken) : std::string());
   // A few requests per input, so that state one call leaves (drained, not ready,
   // switched) meets the next.

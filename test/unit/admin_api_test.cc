@@ -10,6 +10,7 @@
 #include "lb/admin/admin_api.h"
 #include "lb/config/loader.h"
 #include "lb/runtime/server.h"
+#include "test/support/fake_control.h"
 
 namespace fulcrum::admin {
 namespace {
@@ -45,69 +46,26 @@ balance = "least_connections"
   address = "127.0.0.1:9003"
 )";
 
-// A Control over a real Topology that applies drain, enable and switch directly (the
-// Server does the same plus the deadlines on its workers) and counts the calls.
-class FakeControl final : public Control {
+// The fake Control over kConfig, with look-ups the tests assert on.
+class ConfiguredControl final : public test::FakeControl {
  public:
-  FakeControl() {
-    config::LoadResult loaded = config::parseConfig(kConfig, "admin_api_test.toml");
-    REQUIRE(loaded.ok());
-    topology_ = buildTopology(*loaded.config, 1);
-  }
-
-  std::shared_ptr<const Topology> topology() const override { return topology_; }
-  Outcome drainBackend(const std::string& pool, const std::string& backend) override {
-    ++calls;
-    return setDraining(pool, backend, true);
-  }
-  Outcome enableBackend(const std::string& pool, const std::string& backend) override {
-    ++calls;
-    return setDraining(pool, backend, false);
-  }
-  Outcome switchListenerPool(const std::string& listener_name, const std::string& pool_name) override {
-    ++calls;
-    const auto listener = topology_->findListener(listener_name);
-    if (!listener) return Outcome::kUnknownListener;
-    const auto pool = topology_->findPool(pool_name);
-    if (!pool) return Outcome::kUnknownPool;
-    listener->setPool(pool.get());
-    return Outcome::kOk;
-  }
-  ReloadCounters reloadCounters() const override { return ReloadCounters{2, 1}; }
-  ReloadResult requestReload(Duration /*timeout*/) override {
-    ++calls;
-    return reload_result;
-  }
-  bool ready() const override { return ready_; }
-  void setReady(bool ready) override {
-    ++calls;
-    ready_ = ready;
-  }
+  ConfiguredControl() : test::FakeControl(parsedTopology()) {}
 
   Backend& backend(const std::string& pool, const std::string& name) {
-    return *topology_->findPool(pool)->findBackend(name);
+    return *topology()->findPool(pool)->findBackend(name);
   }
   std::string listenerPool(const std::string& listener) {
-    const std::shared_ptr<ListenerState> state = topology_->findListener(listener);
+    const std::shared_ptr<ListenerState> state = topology()->findListener(listener);
     const Pool* pool = state ? state->pool() : nullptr;
     return pool != nullptr ? pool->name() : std::string();
   }
 
-  int calls = 0;
-  ReloadResult reload_result{true, {}};
-
  private:
-  Outcome setDraining(const std::string& pool_name, const std::string& backend_name, bool draining) {
-    const auto pool = topology_->findPool(pool_name);
-    if (!pool) return Outcome::kUnknownPool;
-    Backend* backend = pool->findBackend(backend_name);
-    if (backend == nullptr) return Outcome::kUnknownBackend;
-    backend->setDraining(draining);
-    return Outcome::kOk;
+  static std::shared_ptr<const Topology> parsedTopology() {
+    config::LoadResult loaded = config::parseConfig(kConfig, "admin_api_test.toml");
+    REQUIRE(loaded.ok());
+    return buildTopology(*loaded.config, 1);
   }
-
-  std::shared_ptr<const Topology> topology_;
-  bool ready_ = true;
 };
 
 Response call(const Api& api, std::string_view method, std::string_view path, std::string_view body = {},
@@ -140,7 +98,7 @@ std::string headerOf(const Response& response, const std::string& name) {
 }
 
 TEST_CASE("healthz answers 200 ok", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   const Response response = call(api, "GET", "/healthz");
   CHECK(response.status == 200);
@@ -148,7 +106,7 @@ TEST_CASE("healthz answers 200 ok", "[admin]") {
 }
 
 TEST_CASE("readyz follows Control::ready()", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   CHECK(call(api, "GET", "/readyz").status == 200);
   control.setReady(false);
@@ -158,7 +116,7 @@ TEST_CASE("readyz follows Control::ready()", "[admin]") {
 }
 
 TEST_CASE("POST /api/v1/ready takes the instance out of rotation and back", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   Response response = call(api, "POST", "/api/v1/ready", R"({"ready":false})");
   CHECK(response.status == 200);
@@ -170,7 +128,7 @@ TEST_CASE("POST /api/v1/ready takes the instance out of rotation and back", "[ad
 }
 
 TEST_CASE("status has exactly the contract's shape; a udp listener counts its sessions", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   control.backend("blue", "[::1]:9002").setDraining(true);
   control.topology()->findListener("dns")->counters().udp_sessions_active = 2;
@@ -207,7 +165,7 @@ TEST_CASE("status has exactly the contract's shape; a udp listener counts its se
 }
 
 TEST_CASE("drain and enable of a percent-encoded IPv6 backend", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   Response response = call(api, "POST", "/api/v1/pools/blue/backends/%5B%3A%3A1%5D%3A9002/drain");
   CHECK(response.status == 200);
@@ -221,7 +179,7 @@ TEST_CASE("drain and enable of a percent-encoded IPv6 backend", "[admin]") {
 }
 
 TEST_CASE("drain of an unknown pool or backend is 404 with a JSON error", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   Response response = call(api, "POST", "/api/v1/pools/purple/backends/127.0.0.1:9001/drain");
   CHECK(response.status == 404);
@@ -232,7 +190,7 @@ TEST_CASE("drain of an unknown pool or backend is 404 with a JSON error", "[admi
 }
 
 TEST_CASE("a pool switch moves the listener; unknown listener or pool is 404", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   Response response = call(api, "PUT", "/api/v1/listeners/web/pool", R"({"pool":"green"})");
   CHECK(response.status == 200);
@@ -249,7 +207,7 @@ TEST_CASE("a pool switch moves the listener; unknown listener or pool is 404", "
 }
 
 TEST_CASE("a malformed or mistyped body is 400 and changes nothing", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   for (const char* body : {"", "{", R"({"pool":1})", R"(["green"])", R"({"pool":"green","x":1})"}) {
     INFO("body " << body);
@@ -264,7 +222,7 @@ TEST_CASE("a malformed or mistyped body is 400 and changes nothing", "[admin]") 
 }
 
 TEST_CASE("unknown paths are 404, a bad escape is 400, a wrong method is 405 with Allow", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   Response response = call(api, "GET", "/api/v1/nothing");
   CHECK(response.status == 404);
@@ -282,7 +240,7 @@ TEST_CASE("unknown paths are 404, a bad escape is 400, a wrong method is 405 wit
 }
 
 TEST_CASE("a body over 64 KiB is 413 and changes nothing", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   Request request;
   request.method = "PUT";
@@ -297,7 +255,7 @@ TEST_CASE("a body over 64 KiB is 413 and changes nothing", "[admin]") {
 }
 
 TEST_CASE("with a token, mutating calls without it or with a wrong one are 401 and change nothing", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "s3cret");
   const std::string drain = "/api/v1/pools/blue/backends/127.0.0.1:9001/drain";
   for (const char* authorization : {"", "Bearer wrong", "Bearer s3cret2", "Basic s3cret", "s3cret"}) {
@@ -319,7 +277,7 @@ TEST_CASE("with a token, mutating calls without it or with a wrong one are 401 a
 }
 
 TEST_CASE("with a token, reading calls stay open", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "s3cret");
   for (const char* path : {"/metrics", "/healthz", "/readyz", "/api/v1/status"}) {
     INFO(path);
@@ -328,7 +286,7 @@ TEST_CASE("with a token, reading calls stay open", "[admin]") {
 }
 
 TEST_CASE("metrics are served in the text exposition format", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   const Response response = call(api, "GET", "/metrics");
   CHECK(response.status == 200);
@@ -338,7 +296,7 @@ TEST_CASE("metrics are served in the text exposition format", "[admin]") {
 }
 
 TEST_CASE("names that are not UTF-8 come back in valid JSON", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   const Response response = call(api, "POST", "/api/v1/pools/%FF%C3/backends/x/drain");
   CHECK(response.status == 404);
@@ -346,7 +304,7 @@ TEST_CASE("names that are not UTF-8 come back in valid JSON", "[admin]") {
 }
 
 TEST_CASE("random requests always get an answer with a known status", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "s3cret");
   std::mt19937_64 random(20240611);
   const std::vector<std::string> methods = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", ""};
@@ -373,7 +331,7 @@ TEST_CASE("random requests always get an answer with a known status", "[admin]")
 }
 
 TEST_CASE("POST /api/v1/reload answers success after a reload that worked", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "");
   const Response response = call(api, "POST", "/api/v1/reload");
   CHECK(response.status == 200);
@@ -382,7 +340,7 @@ TEST_CASE("POST /api/v1/reload answers success after a reload that worked", "[ad
 }
 
 TEST_CASE("POST /api/v1/reload of an invalid file is 422 with every diagnostic", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   control.reload_result = ReloadResult{false, {"f.toml:3:8: error: first", "f.toml:9:1: error: second"}};
   const Api api(control, "");
   const Response response = call(api, "POST", "/api/v1/reload");
@@ -393,7 +351,7 @@ TEST_CASE("POST /api/v1/reload of an invalid file is 422 with every diagnostic",
 }
 
 TEST_CASE("POST /api/v1/reload without the token is 401 and reloads nothing", "[admin]") {
-  FakeControl control;
+  ConfiguredControl control;
   const Api api(control, "s3cret");
   CHECK(call(api, "POST", "/api/v1/reload").status == 401);
   CHECK(call(api, "POST", "/api/v1/reload", "", "Bearer wrong").status == 401);
