@@ -64,6 +64,14 @@ size_t countLines(const std::string& log, const std::string& needle) {
 
 TEST_CASE("fault: descriptor exhaustion closes new clients cleanly while the others flow and accepting recovers",
           "[fault][tcp]") {
+#ifdef __SANITIZE_ADDRESS__
+  // UBSan's vptr check asks the kernel whether memory is readable through a pipe it
+  // opens per check (sanitizer_common's IsAccessibleMemoryRange); with every descriptor
+  // in use that pipe fails and it reports a valid object as having an invalid vptr. So
+  // this scenario runs in the Release build only.
+  WARN("skipped under the sanitizers: UBSan's vptr check needs free descriptors");
+  return;
+#endif
   ForkedEchoServer backend;
   const uint16_t port = freeTcpPort();
   FulcrumProcess fulcrum(tcpProxyConfig({.listen_port = port, .backend_ports = {backend.port()}, .retries = 0}), {},
