@@ -385,12 +385,7 @@ int main(int argc, char** argv) {
       "--body-bytes N) or --window bytes kept in flight through an echo backend (echo).\n"
       "Prints operations, bytes (plaintext received) and errors.\n");
   Settings settings;
-  const std::string host = arguments.text("host", "127.0.0.1");
-  const auto port = static_cast<uint16_t>(arguments.number("port", 0, 1, 65535));
-  if (port == 0) arguments.exitWithError("--port is required");
-  const auto target = fulcrum::SocketAddress::fromNumeric(host, port);
-  if (!target) arguments.exitWithError("--host must be a numeric IPv4 or IPv6 address");
-  settings.target = *target;
+  settings.target = arguments.target();
   const std::string mode = arguments.text("mode", "handshake");
   const std::string bulk_backend = arguments.text("bulk-backend", "http");
   if (mode != "handshake" && mode != "bulk") arguments.exitWithError("--mode must be handshake or bulk");

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/socket_address.h"
+
 namespace fulcrum::bench {
 
 class ToolArguments {
@@ -53,6 +55,17 @@ class ToolArguments {
                     std::to_string(maximum) + ", not '" + value + "'");
     }
     return result;
+  }
+
+  // The required --port on --host (default 127.0.0.1), which must be a numeric IPv4 or
+  // IPv6 address; exits 2 with a clear message otherwise.
+  SocketAddress target() const {
+    const std::string host = text("host", "127.0.0.1");
+    const auto port = static_cast<uint16_t>(number("port", 0, 1, 65535));
+    if (port == 0) exitWithError("--port is required");
+    const auto address = SocketAddress::fromNumeric(host, port);
+    if (!address) exitWithError("--host must be a numeric IPv4 or IPv6 address");
+    return *address;
   }
 
   [[noreturn]] void exitWithError(const std::string& message) const {

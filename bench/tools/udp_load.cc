@@ -198,12 +198,7 @@ int main(int argc, char** argv) {
       "bytes outstanding against HOST:PORT for --seconds; a datagram unanswered after\n"
       "--timeout-ms counts as lost. Prints round trips/s, loss and latency percentiles.\n");
   Settings settings;
-  const std::string host = arguments.text("host", "127.0.0.1");
-  const auto port = static_cast<uint16_t>(arguments.number("port", 0, 1, 65535));
-  if (port == 0) arguments.exitWithError("--port is required");
-  const auto target = fulcrum::SocketAddress::fromNumeric(host, port);
-  if (!target) arguments.exitWithError("--host must be a numeric IPv4 or IPv6 address");
-  settings.target = *target;
+  settings.target = arguments.target();
   settings.clients = arguments.number("clients", 50, 1, 10000);
   settings.inflight = arguments.number("inflight", 4, 1, 1024);
   settings.size = arguments.number("size", 64, kTrailerBytes, 65507);
