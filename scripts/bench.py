@@ -11,7 +11,7 @@ proxy's own user+system CPU time (/proc/PID/stat, proc(5)) spent during a run di
 the operations completed (requests, connections, MiB, round trips, handshakes).
 
 Workloads (BENCH_WORKLOADS, a comma list; all by default): keepalive, conn, bulk, udp,
-tls-handshake, tls-bulk, idle, workers. Other settings (environment): BENCH_SECONDS per
+tls-handshake, tls-capacity, tls-bulk, idle, workers. Other settings (environment): BENCH_SECONDS per
 run (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS for wrk (50), BENCH_IDLE_CONNECTIONS (10000).
 
 Writes bench/results/latest.md (the table as Markdown) and bench/results/ratios.png.
@@ -28,11 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import ProcessSet, Settings, cpu_seconds, env_int, raise_descriptor_limit
+from bench_common import CpuCap, ProcessSet, Settings, cpu_seconds, env_int, raise_descriptor_limit
 from bench_contenders import (Target, check_target, direct_target, start_backends,
                               start_fulcrum, start_haproxy, start_nginx)
 from bench_report import (Results, Samples, describe_environment, format_markdown,
-                          format_text, table_rows, target_checks, write_plot)
+                          format_text, table_rows, target_checks, user_space_lines,
+                          write_plot)
 from bench_workloads import (EXTRA_WORKLOADS, WORKLOADS, LoadResult, Workload,
                              http_keep_alive, multi_worker)
 
@@ -50,14 +51,26 @@ def selected_workloads() -> list[str]:
     return chosen
 
 
-def measure(settings: Settings, workload: Workload, target: Target) -> tuple[LoadResult, float]:
+def measure(settings: Settings, workload: Workload,
+            target: Target) -> tuple[LoadResult, float, float]:
     """Runs the workload against the target; returns its result and the proxy's CPU µs per
-    operation (NaN for the direct target)."""
-    cpu_before = cpu_seconds(target.pid) if target.pid else 0.0
-    result = workload.run(settings, target)
+    operation, all and user space only (NaN for the direct target)."""
+    user_before, system_before = cpu_seconds(target.pid) if target.pid else (0.0, 0.0)
+    if target.pid and workload.proxy_cpu_share:
+        with CpuCap(target.pid, workload.proxy_cpu_share) as cap:
+            if not cap.available:
+                sys.exit(f"bench: {workload.key} holds the proxy to part of a CPU with a "
+                         "cgroup cpu quota, and no writable cpu controller is mounted here "
+                         "(run as root, or leave it out of BENCH_WORKLOADS)")
+            result = workload.run(settings, target)
+    else:
+        result = workload.run(settings, target)
     if not target.pid or not workload.cpu or result.operations == 0:
-        return result, float("nan")
-    return result, (cpu_seconds(target.pid) - cpu_before) * 1e6 / result.operations
+        return result, float("nan"), float("nan")
+    user_after, system_after = cpu_seconds(target.pid)
+    user = user_after - user_before
+    return (result, (user + system_after - system_before) * 1e6 / result.operations,
+            user * 1e6 / result.operations)
 
 
 def start_targets(settings: Settings, processes: ProcessSet,
@@ -97,16 +110,18 @@ def run_rounds(settings: Settings, workloads: list[Workload],
             if workload.once and round_number > 1:
                 continue
             for name in workload.targets:
-                result, cpu_per_op = measure(settings, workload, targets[name])
+                result, cpu_per_op, user_per_op = measure(settings, workload, targets[name])
                 samples = results[workload.key][name]
                 samples.rates.append(result.rate)
                 samples.cpu_us.append(cpu_per_op)
+                samples.user_us.append(user_per_op)
                 samples.p99_ms.append(result.p99_ms)
                 samples.loss_percent.append(result.loss_percent)
                 samples.errors += result.errors
                 extras = ""
                 if workload.cpu and cpu_per_op == cpu_per_op:
-                    extras += f"  CPU {cpu_per_op:8.2f} µs/{workload.operation}"
+                    extras += (f"  CPU {cpu_per_op:8.2f} µs/{workload.operation}"
+                               f" (user {user_per_op:.2f})")
                 if result.p99_ms is not None:
                     extras += f"  p99 {result.p99_ms:.2f} ms"
                 if result.loss_percent is not None:
@@ -123,6 +138,7 @@ def report(settings: Settings, environment: list[str], workloads: list[Workload]
            results: Results, round_lines: list[str], multi_worker_lines: list[str]) -> None:
     header, rows = table_rows(workloads, results)
     checks = [check.line() for check in target_checks(results)]
+    user_lines = user_space_lines(workloads, results)
     notes = []
     for workload in workloads:
         for name, samples in results[workload.key].items():
@@ -130,7 +146,8 @@ def report(settings: Settings, environment: list[str], workloads: list[Workload]
                 what = ("connections not held" if workload.key == "idle" else "errors")
                 notes.append(f"note: {name} had {samples.errors} {what} in '{workload.key}'")
     legend = ("fulcrum ÷ this: fulcrum's throughput over this target's (higher is better; "
-              "for KiB/conn lower is better); fulcrum CPU ÷ this: lower is better")
+              "for KiB/conn lower is better); fulcrum CPU ÷ this: lower is better; "
+              "user µs: the user-space part of CPU µs/op")
     print()
     print("\n".join(environment))
     print()
@@ -140,6 +157,8 @@ def report(settings: Settings, environment: list[str], workloads: list[Workload]
     if checks:
         print("targets (issues #7, #8, #9):")
         print("\n".join(checks))
+    if user_lines:
+        print("\n".join(user_lines))
     if multi_worker_lines:
         print("\n".join(multi_worker_lines))
 
@@ -149,7 +168,7 @@ def report(settings: Settings, environment: list[str], workloads: list[Workload]
     if notes:
         markdown += [*notes, ""]
     if checks:
-        markdown += ["Targets (issues #7, #8, #9):", "", "```", *checks, "```", ""]
+        markdown += ["Targets (issues #7, #8, #9):", "", "```", *checks, *user_lines, "```", ""]
     if multi_worker_lines:
         markdown += ["Multi-worker:", "", "```", *multi_worker_lines, "```", ""]
     markdown += ["![fulcrum's advantage over each anchor per workload](ratios.png)", "",

@@ -95,6 +95,69 @@ class ProcessSet:
                 process.wait()
 
 
+class CpuCap:
+    """Holds a process (every thread) to `share` of one CPU while in a with-block, with a
+    CFS bandwidth quota in a cgroup of its own (cgroup v1 cpu.cfs_quota_us, or v2 cpu.max:
+    the kernel's Documentation/scheduler/sched-bwc.rst). A workload whose load generator
+    cannot saturate the proxy measures the proxy's capacity this way: every proxy gets the
+    same CPU budget and the cheaper one completes more operations. `available` is False
+    (and the block runs uncapped) where no writable cpu controller exists."""
+
+    _PERIOD_US = 10_000  # short periods: throttling spreads evenly over a 5 s run
+
+    def __init__(self, pid: int, share: float) -> None:
+        self.pid, self.share = pid, share
+        self.available = False
+        self._group: Optional[Path] = None
+        self._root: Optional[Path] = None
+
+    def __enter__(self) -> "CpuCap":
+        quota = int(self._PERIOD_US * self.share)
+        for root, version in ((Path("/sys/fs/cgroup/cpu"), 1), (Path("/sys/fs/cgroup"), 2)):
+            if version == 1 and not (root / "cpu.cfs_quota_us").exists():
+                continue
+            if version == 2 and "cpu" not in _read(root / "cgroup.subtree_control").split():
+                continue
+            group = root / f"fulcrum-bench-{os.getpid()}"
+            try:
+                group.mkdir(exist_ok=True)
+                if version == 1:
+                    (group / "cpu.cfs_period_us").write_text(str(self._PERIOD_US))
+                    (group / "cpu.cfs_quota_us").write_text(str(quota))
+                else:
+                    (group / "cpu.max").write_text(f"{quota} {self._PERIOD_US}")
+                (group / "cgroup.procs").write_text(str(self.pid))
+            except OSError:
+                _remove_group(group)
+                continue
+            self._group, self._root, self.available = group, root, True
+            break
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self._group is None or self._root is None:
+            return
+        try:
+            (self._root / "cgroup.procs").write_text(str(self.pid))
+        except OSError:
+            pass  # the process has ended
+        _remove_group(self._group)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _remove_group(group: Path) -> None:
+    try:
+        group.rmdir()  # a cgroup directory goes with rmdir even though it lists files
+    except OSError:
+        pass
+
+
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind((LOOPBACK, 0))
@@ -180,10 +243,13 @@ def _stat_fields(path: str) -> list[str]:
         return stat.read().rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the whole process so far (utime, stime: fields 14, 15)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of the whole process so far (utime, stime: fields 14, 15).
+    On loopback most of a proxy's system time is the kernel's TCP stack, the same for
+    every proxy; user time is the proxy's own code."""
     fields = _stat_fields(f"/proc/{pid}/stat")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
 def thread_cpu_seconds(pid: int) -> dict[str, float]:

@@ -49,7 +49,8 @@ TcpConnection::~TcpConnection() {
   worker_.connections.remove(this);
 }
 
-void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd) {
+void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd,
+                               SocketAddress client_address) {
   auto* connection = new TcpConnection(worker, listener);
   if (uv_tcp_open(&connection->client_, client_fd) != 0) {
     ::close(client_fd);
@@ -63,12 +64,7 @@ void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, i
     return;
   }
   connection->admitted_ = true;
-  sockaddr_storage peer{};
-  int peer_length = sizeof(peer);
-  if (uv_tcp_getpeername(&connection->client_, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) {
-    connection->client_address_ =
-        SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer), static_cast<socklen_t>(peer_length));
-  }
+  connection->client_address_ = std::move(client_address);
   // No uv_tcp_nodelay here: the client socket inherits TCP_NODELAY from the listening
   // socket (openReusePortSocket sets it), which saves a setsockopt per connection.
   connection->pool_ = listener.pool()->shared_from_this();
@@ -120,6 +116,11 @@ void TcpConnection::connectNext() {
     connectFailed(uv_strerror(rc));
     return;
   }
+  // Reading starts with the connect: libuv then registers the socket once for POLLIN and
+  // POLLOUT and drops POLLOUT when connected (one EPOLL_CTL_MOD), where starting it in
+  // onConnect costs a failed EPOLL_CTL_ADD and a MOD. No read callback runs before
+  // onConnect: libuv hands a connecting stream's events to its connect step only.
+  uv_read_start(upstream(), onAlloc, onRead);
   uv_timer_start(&timer_, onConnectTimeout, static_cast<uint64_t>(listener_->config().connect_timeout.count()), 0);
 }
 
@@ -175,7 +176,6 @@ void TcpConnection::startSplice() {
   } else {
     uv_read_start(client(), onAlloc, onRead);
   }
-  uv_read_start(upstream(), onAlloc, onRead);
 }
 
 void TcpConnection::sendToBackend(IoBuffer* buffer, size_t length) {
@@ -254,9 +254,11 @@ void TcpConnection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
     self->handshakeFailed(nread == UV_EOF ? "client closed during the handshake" : uv_strerror(static_cast<int>(nread)));
     return;
   }
-  // libuv reports EOF without reading again when the peer's FIN or RST came with the
-  // last data (POLLHUP after a partial read); a pending RST shows in SO_ERROR.
-  if (nread == UV_EOF && pendingSocketError(stream) == 0) {
+  // libuv reports EOF without reading again, and without a buffer, when the peer's FIN
+  // or RST came with the last data (POLLHUP after a partial read: uv__stream_io in
+  // libuv's src/unix/stream.c); only then can a RST be pending, and SO_ERROR shows it.
+  // A read that returned 0 is a FIN: no getsockopt for it.
+  if (nread == UV_EOF && (buf->base != nullptr || pendingSocketError(stream) == 0)) {
     direction.eof = true;
     uv_read_stop(stream);
     self->finishDirection(direction);

@@ -36,7 +36,7 @@ class TcpConnection final : public TrackedConnection {
 
   // Takes ownership of the accepted, non-blocking client socket `client_fd` and starts
   // proxying it. Never throws; a client that cannot be served is closed.
-  static void acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd);
+  static void acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd, SocketAddress client_address);
 
   void forceClose() override;
   const ListenerState* listener() const override { return listener_.get(); }

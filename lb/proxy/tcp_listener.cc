@@ -91,9 +91,14 @@ void TcpListener::onReadable(uv_poll_t* handle, int status, int /*events*/) {
 
 void TcpListener::acceptPending() {
   for (int accepted = 0; accepted < kAcceptBatch; ++accepted) {
-    const int client = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    // The peer's address comes with accept4: no getpeername per connection.
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof(peer);
+    const int client =
+        ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (client >= 0) {
-      TcpConnection::acceptFrom(worker_, *state_, client);
+      TcpConnection::acceptFrom(worker_, *state_, client,
+                                SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_length));
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
