@@ -105,11 +105,17 @@ class CpuCap:
 
     _PERIOD_US = 10_000  # short periods: throttling spreads evenly over a 5 s run
 
-    def __init__(self, pid: int, share: float) -> None:
+    def __init__(self, pid: Optional[int], share: float) -> None:
         self.pid, self.share = pid, share
         self.available = False
         self._group: Optional[Path] = None
         self._root: Optional[Path] = None
+
+    @staticmethod
+    def supported() -> bool:
+        """Whether a capped group can be made here (tried with no process in it)."""
+        with CpuCap(None, 0.5) as cap:
+            return cap.available
 
     def __enter__(self) -> "CpuCap":
         quota = int(self._PERIOD_US * self.share)
@@ -126,7 +132,8 @@ class CpuCap:
                     (group / "cpu.cfs_quota_us").write_text(str(quota))
                 else:
                     (group / "cpu.max").write_text(f"{quota} {self._PERIOD_US}")
-                (group / "cgroup.procs").write_text(str(self.pid))
+                if self.pid is not None:
+                    (group / "cgroup.procs").write_text(str(self.pid))
             except OSError:
                 _remove_group(group)
                 continue
@@ -137,10 +144,11 @@ class CpuCap:
     def __exit__(self, *_exc) -> None:
         if self._group is None or self._root is None:
             return
-        try:
-            (self._root / "cgroup.procs").write_text(str(self.pid))
-        except OSError:
-            pass  # the process has ended
+        if self.pid is not None:
+            try:
+                (self._root / "cgroup.procs").write_text(str(self.pid))
+            except OSError:
+                pass  # the process has ended
         _remove_group(self._group)
 
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/local_resource_error.h"
 #include "lb/health/http_status_line.h"
 
 namespace fulcrum {
@@ -29,6 +30,7 @@ void CheckConnection::begin() {
     // Reported from the loop, never from inside start(): the observer may be in the
     // middle of starting this check.
     start_error_ = fmt::format("connect: {}", uv_strerror(rc));
+    start_error_is_local_ = isLocalResourceError(rc);
     uv_timer_start(&timer_, onTimer, 0, 0);
     return;
   }
@@ -41,10 +43,10 @@ void CheckConnection::cancel() {
   closeHandles();
 }
 
-void CheckConnection::finish(bool success, std::string detail) {
+void CheckConnection::finish(bool success, std::string detail, bool inconclusive) {
   if (phase_ == Phase::kDone) return;
   phase_ = Phase::kDone;
-  CheckOutcome outcome{success, std::move(detail), uv_hrtime() - started_ns_};
+  CheckOutcome outcome{success, std::move(detail), uv_hrtime() - started_ns_, inconclusive};
   closeHandles();
   observer_->onCheckDone(outcome);
 }
@@ -130,7 +132,7 @@ void CheckConnection::onTimer(uv_timer_t* timer) {
   auto* self = static_cast<CheckConnection*>(timer->data);
   if (self->phase_ == Phase::kDone) return;
   if (!self->start_error_.empty()) {
-    self->finish(false, std::move(self->start_error_));
+    self->finish(false, std::move(self->start_error_), self->start_error_is_local_);
     return;
   }
   const char* waiting_for = self->phase_ == Phase::kConnecting ? "connecting" : "waiting for the status line";

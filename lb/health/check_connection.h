@@ -17,6 +17,9 @@ struct CheckOutcome {
   bool success = false;
   std::string detail;  // "connected", "http status 200", "connect: connection refused", ...
   uint64_t elapsed_ns = 0;
+  // The check could not even start for want of a local resource (descriptors, memory,
+  // ports): it says nothing about the backend, so it counts neither way.
+  bool inconclusive = false;
 };
 
 class CheckObserver {
@@ -43,7 +46,7 @@ class CheckConnection {
   ~CheckConnection() = default;
 
   void begin();
-  void finish(bool success, std::string detail);
+  void finish(bool success, std::string detail, bool inconclusive = false);
   void closeHandles();
 
   static void onConnect(uv_connect_t* request, int status);
@@ -59,6 +62,7 @@ class CheckConnection {
   Phase phase_ = Phase::kConnecting;
   bool connected_ = false;
   std::string start_error_;  // a synchronous connect error, reported from the timer
+  bool start_error_is_local_ = false;
   uint64_t started_ns_ = 0;
   std::string received_;
   char read_buffer_[kReadChunk];

@@ -3,11 +3,15 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/rate_limit.h"
 
 namespace fulcrum {
 namespace {
 
 constexpr double kJitter = 0.05;
+
+// Once per interval for every probe: when descriptors run out, every check fails alike.
+RateLimit g_inconclusive_check_log(std::chrono::seconds(5));
 
 }  // namespace
 
@@ -58,6 +62,14 @@ void Probe::runCheck() {
 
 void Probe::onCheckDone(const CheckOutcome& outcome) {
   check_ = nullptr;
+  if (outcome.inconclusive) {
+    if (g_inconclusive_check_log.allow()) {
+      log::warn("health: pool \"{}\" backend {}: check not run ({}); its state stays {}", pool_->name(),
+                backend_->name(), outcome.detail, toString(backend_->health()));
+    }
+    scheduleNext();
+    return;
+  }
   latency_->observeNanoseconds(outcome.elapsed_ns);
   auto& counters = backend_->counters();
   (outcome.success ? counters.health_successes : counters.health_failures).fetch_add(1, std::memory_order_relaxed);

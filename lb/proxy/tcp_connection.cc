@@ -5,13 +5,18 @@
 
 #include <algorithm>
 
+#include "common/local_resource_error.h"
 #include "common/log.h"
+#include "common/rate_limit.h"
 #include "lb/proxy/connect_error_log.h"
 #include "lb/proxy/data_path_counter.h"
 #include "lb/proxy/proxy_protocol.h"
 
 namespace fulcrum {
 namespace {
+
+// Once per interval for all workers: exhaustion repeats for every client meanwhile.
+RateLimit g_local_connect_error_log(std::chrono::seconds(5));
 
 int pendingSocketError(uv_stream_t* stream) {
   uv_os_fd_t fd = -1;
@@ -52,6 +57,7 @@ TcpConnection::~TcpConnection() {
 void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, int client_fd,
                                SocketAddress client_address) {
   auto* connection = new TcpConnection(worker, listener);
+  connection->client_address_ = std::move(client_address);
   if (uv_tcp_open(&connection->client_, client_fd) != 0) {
     ::close(client_fd);
     connection->closeAll(CloseMode::kGraceful, CloseMode::kGraceful);
@@ -64,7 +70,6 @@ void TcpConnection::acceptFrom(WorkerContext& worker, ListenerState& listener, i
     return;
   }
   connection->admitted_ = true;
-  connection->client_address_ = std::move(client_address);
   // No uv_tcp_nodelay here: the client socket inherits TCP_NODELAY from the listening
   // socket (openReusePortSocket sets it), which saves a setsockopt per connection.
   connection->pool_ = listener.pool()->shared_from_this();
@@ -112,6 +117,10 @@ void TcpConnection::connectNext() {
   upstream_open_ = true;
   connect_started_ns_ = uv_hrtime();
   const int rc = uv_tcp_connect(&connect_request_, &upstream_, backend_->address().get(), onConnect);
+  if (rc != 0 && isLocalResourceError(rc)) {
+    cannotConnect(rc);
+    return;
+  }
   if (rc != 0) {
     connectFailed(uv_strerror(rc));
     return;
@@ -133,6 +142,18 @@ void TcpConnection::connectFailed(const char* reason) {
   backend_ = nullptr;
   // The next attempt starts in onHandleClosed, once the failed socket is gone.
   closeHandle(reinterpret_cast<uv_handle_t*>(&upstream_), CloseMode::kGraceful);
+}
+
+void TcpConnection::cannotConnect(int error) {
+  // No other backend would fare better and this one is not to blame: no connect failure,
+  // no passive health signal, no retry; the client is reset so that it can try again.
+  if (g_local_connect_error_log.allow()) {
+    log::error("listener \"{}\": cannot open a connection to pool \"{}\": {}; clients are reset until it recovers",
+               listener_->name(), pool_->name(), uv_strerror(error));
+  }
+  backend_->addActive(-1);
+  backend_ = nullptr;
+  closeAll(CloseMode::kReset, CloseMode::kGraceful);
 }
 
 void TcpConnection::onConnect(uv_connect_t* request, int status) {

@@ -65,6 +65,7 @@ class TcpConnection final : public TrackedConnection {
 
   void connectNext();
   void connectFailed(const char* reason);
+  void cannotConnect(int local_error);
   void startSplice();
   // Sends the PROXY protocol header (listener setting proxy_protocol) to the backend,
   // ahead of any client byte.

@@ -57,14 +57,7 @@ void TcpConnection::logAccess(CloseMode client_mode, CloseMode upstream_mode) {
   // to the client (for TLS listeners the client side counts TLS records).
   const SocketByteCounts from_client = socketByteCounts(socketOf(client_));
   const SocketByteCounts from_backend = upstream_open_ ? socketByteCounts(socketOf(upstream_)) : SocketByteCounts{};
-  // A rejected client is closed before its address is read: read it here.
-  SocketAddress client_address = client_address_;
-  sockaddr_storage peer{};
-  int peer_length = sizeof(peer);
-  if (!admitted_ && uv_tcp_getpeername(&client_, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) {
-    client_address = SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer), static_cast<socklen_t>(peer_length));
-  }
-  const std::string client = client_address.toString();
+  const std::string client = client_address_.toString();
   access_log::record(access_log::Entry{
       .listener = listener_->name(),
       .client = client,

@@ -1,9 +1,14 @@
 // The health checker in-process (lb/health/health_checker.h): its own loop and thread
 // against real sockets on 127.0.0.1, with the backends' state read directly.
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lb/health/health_checker.h"
@@ -170,6 +175,65 @@ TEST_CASE("update keeps unchanged probes and their state, adds new pools, drops 
   CHECK(stateOf(*second, "kept", 0) == HealthState::kUp);
   CHECK(checker.checkLatency("dropped") == nullptr);
   CHECK(checker.checkLatency("added") != nullptr);
+  CHECK(checker.stop());
+}
+
+// Lowers this process's RLIMIT_NOFILE (soft) so that no new descriptor can be opened,
+// until destroyed. Under ctest every Catch2 test case runs in a process of its own.
+class NoFreeDescriptors {
+ public:
+  NoFreeDescriptors() {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    // The lowest free descriptor number is what the kernel hands out next; a limit at
+    // that number refuses it. Other threads may open and close meanwhile: repeat until
+    // an open really fails.
+    for (int attempt = 0; attempt < 100 && !exhausted_; ++attempt) {
+      const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (probe < 0) {
+        exhausted_ = errno == EMFILE;
+        break;
+      }
+      ::close(probe);
+      rlimit lowered = saved_;
+      lowered.rlim_cur = static_cast<rlim_t>(probe);
+      ::setrlimit(RLIMIT_NOFILE, &lowered);
+    }
+  }
+  ~NoFreeDescriptors() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+  NoFreeDescriptors(const NoFreeDescriptors&) = delete;
+  NoFreeDescriptors& operator=(const NoFreeDescriptors&) = delete;
+
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  rlimit saved_{};
+  bool exhausted_ = false;
+};
+
+TEST_CASE("checks that cannot open a socket (descriptors exhausted) leave a backend's state alone", "[health]") {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // UBSan's vptr check opens a pipe per check and fails without free descriptors.
+  WARN("skipped under the sanitizers: they need free descriptors");
+  return;
+#endif
+  test::EchoServer live;
+  const auto topology = topologyOf({checkedPool("p", {live.port()}, config::HealthCheckType::kTcp, 20ms, 200ms)});
+  HealthChecker checker(topology);
+  checker.start();
+  REQUIRE(eventually(3s, [&] { return stateOf(*topology, "p", 0) == HealthState::kUp; }));
+  const Backend& backend = *topology->findPool("p")->backends()[0];
+  const uint64_t failures_before = backend.counters().health_failures.load();
+  {
+    NoFreeDescriptors exhausted;
+    REQUIRE(exhausted.exhausted());
+    // About 20 check intervals, where fall = 3 would take the backend down.
+    std::this_thread::sleep_for(400ms);
+  }
+  CHECK(stateOf(*topology, "p", 0) == HealthState::kUp);
+  CHECK(backend.counters().health_failures.load() == failures_before);
+  // Checks resume once descriptors are back.
+  const uint64_t successes = backend.counters().health_successes.load();
+  CHECK(eventually(3s, [&] { return backend.counters().health_successes.load() > successes; }));
   CHECK(checker.stop());
 }
 
