@@ -17,6 +17,7 @@
 #include "lb/config/loader.h"
 #include "lb/runtime/control.h"
 #include "test/fuzz/fuzz_check.h"
+#include "test/support/admin_sample_config.h"
 #include "test/support/fake_control.h"
 
 namespace fulcrum {
@@ -24,36 +25,9 @@ namespace {
 
 constexpr std::string_view kToken = "s3cret";
 
-constexpr std::string_view kConfig = R"(
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:8080"
-pool = "blue"
-
-[[listeners]]
-name = "dns"
-bind = "127.0.0.1:5353"
-protocol = "udp"
-pool = "green"
-
-[[pools]]
-name = "blue"
-  [[pools.backends]]
-  address = "127.0.0.1:9001"
-  weight = 3
-  [[pools.backends]]
-  address = "[::1]:9002"
-
-[[pools]]
-name = "green"
-balance = "least_connections"
-  [[pools.backends]]
-  address = "127.0.0.1:9003"
-)";
-
 const config::Config& parsedConfig() {
   static const config::Config parsed = [] {
-    config::LoadResult loaded = config::parseConfig(kConfig, "admin_api_fuzz.toml");
+    config::LoadResult loaded = config::parseConfig(test::kAdminSampleConfig, "admin_api_fuzz.toml");
     FUZZ_CHECK(loaded.ok());
     return std::move(*loaded.config);
   }();

@@ -11,6 +11,7 @@
 #include "test/support/http_admin.h"
 #include "test/support/http_metrics_scrape.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_config.h"
 #include "test/support/tcp_client.h"
 
 namespace fulcrum::test {
@@ -52,31 +53,23 @@ TEST_CASE("blue-green switch sends new connections to green while an open blue o
   IdServer green{std::string(kGreenId), IdServer::Mode::kThenEcho};
   const uint16_t admin = freeTcpPort();
   const uint16_t listen = freeTcpPort();
-  FulcrumProcess fulcrum(fmt::format(R"(
-[runtime]
-workers = 2
-shutdown_grace = "2s"
-
-[admin]
-bind = "127.0.0.1:{}"
-
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "blue"
-
-[[pools]]
-name = "blue"
-drain_timeout = "60s"
-  [[pools.backends]]
-  address = "127.0.0.1:{}"
-
+  // The listener starts on blue; green, a second pool, gets traffic only through the switch.
+  const std::string green_pool = fmt::format(R"(
 [[pools]]
 name = "green"
   [[pools.backends]]
   address = "127.0.0.1:{}"
 )",
-                                     admin, listen, blue.port(), green.port()));
+                                             green.port());
+  FulcrumProcess fulcrum(tcpProxyConfig({.listen_port = listen,
+                                         .backend_ports = {blue.port()},
+                                         .workers = 2,
+                                         .shutdown_grace = "2s",
+                                         .listener_name = "web",
+                                         .pool_name = "blue",
+                                         .drain_timeout = "60s",
+                                         .admin_port = admin}) +
+                         green_pool);
   REQUIRE(fulcrum.waitForTcpPort(listen, 10s));
   REQUIRE(waitForAdmin(admin, 10s));
   CHECK(listenerPool(admin, "web") == "blue");

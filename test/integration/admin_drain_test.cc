@@ -12,6 +12,7 @@
 #include "test/support/http_admin.h"
 #include "test/support/http_metrics_scrape.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_config.h"
 #include "test/support/tcp_client.h"
 
 namespace fulcrum::test {
@@ -62,28 +63,13 @@ TEST_CASE("drain keeps an open connection until drain_timeout, steers new ones a
   const uint16_t listen = freeTcpPort();
   const std::string address_a = fmt::format("127.0.0.1:{}", backend_a.port());
   // Two workers: the drain deadline must close the connection on whichever one holds it.
-  FulcrumProcess fulcrum(fmt::format(R"(
-[runtime]
-workers = 2
-shutdown_grace = "2s"
-
-[admin]
-bind = "127.0.0.1:{}"
-
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "p"
-
-[[pools]]
-name = "p"
-drain_timeout = "{}ms"
-  [[pools.backends]]
-  address = "{}"
-  [[pools.backends]]
-  address = "127.0.0.1:{}"
-)",
-                                     admin, listen, kDrainTimeout.count(), address_a, backend_b.port()));
+  FulcrumProcess fulcrum(tcpProxyConfig({.listen_port = listen,
+                                         .backend_ports = {backend_a.port(), backend_b.port()},
+                                         .workers = 2,
+                                         .shutdown_grace = "2s",
+                                         .pool_name = "p",
+                                         .drain_timeout = fmt::format("{}ms", kDrainTimeout.count()),
+                                         .admin_port = admin}));
   REQUIRE(fulcrum.waitForTcpPort(listen, 10s));
   REQUIRE(waitForAdmin(admin, 10s));
 
@@ -153,22 +139,12 @@ TEST_CASE("enabling a backend before drain_timeout keeps its open connection", "
   const uint16_t admin = freeTcpPort();
   const uint16_t listen = freeTcpPort();
   const std::string address_a = fmt::format("127.0.0.1:{}", backend_a.port());
-  FulcrumProcess fulcrum(fmt::format(R"(
-[runtime]
-workers = 1
-[admin]
-bind = "127.0.0.1:{}"
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "p"
-[[pools]]
-name = "p"
-drain_timeout = "1s"
-  [[pools.backends]]
-  address = "{}"
-)",
-                                     admin, listen, address_a));
+  FulcrumProcess fulcrum(tcpProxyConfig({.listen_port = listen,
+                                         .backend_ports = {backend_a.port()},
+                                         .workers = 1,
+                                         .pool_name = "p",
+                                         .drain_timeout = "1s",
+                                         .admin_port = admin}));
   REQUIRE(waitForAdmin(admin, 10s));
   Identified on_a = connectAndIdentify(listen);
   REQUIRE(on_a.id == "A");

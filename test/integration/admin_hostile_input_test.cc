@@ -16,6 +16,7 @@
 #include "test/support/http_admin.h"
 #include "test/support/http_client.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_config.h"
 #include "test/support/random_bytes.h"
 #include "test/support/tcp_client.h"
 
@@ -35,26 +36,14 @@ struct HostileSetup {
   uint16_t admin = freeTcpPort();
   uint16_t listen = freeTcpPort();
   std::string backend = fmt::format("127.0.0.1:{}", echo.port());
-  FulcrumProcess fulcrum{fmt::format(R"(
-[runtime]
-workers = 1
-shutdown_grace = "1s"
-
-[admin]
-bind = "127.0.0.1:{}"
-token = "{}"
-
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "blue"
-
-[[pools]]
-name = "blue"
-  [[pools.backends]]
-  address = "{}"
-)",
-                                     admin, kToken, listen, backend)};
+  FulcrumProcess fulcrum{tcpProxyConfig({.listen_port = listen,
+                                         .backend_ports = {echo.port()},
+                                         .workers = 1,
+                                         .shutdown_grace = "1s",
+                                         .listener_name = "web",
+                                         .pool_name = "blue",
+                                         .admin_port = admin,
+                                         .admin_token = kToken})};
 
   HostileSetup() {
     REQUIRE(fulcrum.waitForTcpPort(listen, 10s));

@@ -2,7 +2,6 @@
 // while serving, 503 when the operator withdraws the instance or a graceful shutdown
 // begins; traffic keeps flowing meanwhile.
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 #include <csignal>
 #include <string>
@@ -11,6 +10,7 @@
 #include "test/support/fulcrum_process.h"
 #include "test/support/http_admin.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_config.h"
 #include "test/support/tcp_client.h"
 
 namespace fulcrum::test {
@@ -22,26 +22,12 @@ struct Setup {
   EchoServer echo;
   uint16_t admin = freeTcpPort();
   uint16_t listen = freeTcpPort();
-  FulcrumProcess fulcrum{fmt::format(R"(
-[runtime]
-workers = 1
-shutdown_grace = "10s"
-withdraw_delay = "0s"
-
-[admin]
-bind = "127.0.0.1:{}"
-
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "p"
-
-[[pools]]
-name = "p"
-  [[pools.backends]]
-  address = "127.0.0.1:{}"
-)",
-                                     admin, listen, echo.port())};
+  FulcrumProcess fulcrum{tcpProxyConfig({.listen_port = listen,
+                                         .backend_ports = {echo.port()},
+                                         .workers = 1,
+                                         .shutdown_grace = "10s",
+                                         .withdraw_delay = "0s",
+                                         .admin_port = admin})};
 
   Setup() {
     REQUIRE(fulcrum.waitForTcpPort(listen, 10s));

@@ -7,6 +7,7 @@
 #include "test/support/backends.h"
 #include "test/support/fulcrum_process.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_config.h"
 
 namespace fulcrum::test {
 namespace {
@@ -16,21 +17,8 @@ using namespace std::chrono_literals;
 TEST_CASE("an admin address already in use makes fulcrum exit 1 with a clear error", "[admin]") {
   EchoServer occupant;  // holds the port the admin API wants
   const uint16_t listen = freeTcpPort();
-  FulcrumProcess fulcrum(fmt::format(R"(
-[admin]
-bind = "127.0.0.1:{}"
-
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "p"
-
-[[pools]]
-name = "p"
-  [[pools.backends]]
-  address = "127.0.0.1:{}"
-)",
-                                     occupant.port(), listen, occupant.port()));
+  FulcrumProcess fulcrum(
+      tcpProxyConfig({.listen_port = listen, .backend_ports = {occupant.port()}, .admin_port = occupant.port()}));
   const std::optional<ExitStatus> exit = fulcrum.waitExit(10s);
   REQUIRE(exit);
   CHECK(exit->exitedWith(1));

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 #include "test/support/connection_batch.h"
 #include "test/support/forked_echo_server.h"
@@ -36,9 +35,8 @@ TEST_CASE("fault: 10000 reset and half-open and slowloris connections leave no d
   ForkedEchoServer backend;
   const uint16_t port = freeTcpPort();
   const uint16_t admin_port = freeTcpPort();
-  std::string config = tcpProxyConfig({.listen_port = port, .backend_ports = {backend.port()}, .idle_timeout = "1s"});
-  config += fmt::format("\n[admin]\nbind = \"127.0.0.1:{}\"\n", admin_port);
-  FulcrumProcess fulcrum(config);
+  FulcrumProcess fulcrum(tcpProxyConfig(
+      {.listen_port = port, .backend_ports = {backend.port()}, .idle_timeout = "1s", .admin_port = admin_port}));
   REQUIRE(fulcrum.waitForTcpPort(port, 10s));
   REQUIRE(waitForAdmin(admin_port, 10s));
   {

@@ -12,6 +12,7 @@
 #include "test/support/http_admin.h"
 #include "test/support/http_metrics_scrape.h"
 #include "test/support/ports.h"
+#include "test/support/proxy_config.h"
 #include "test/support/random_bytes.h"
 #include "test/support/run_command.h"
 #include "test/support/tcp_client.h"
@@ -351,21 +352,8 @@ TEST_CASE("metrics are served with the exposition content type and answer HEAD",
   const uint16_t admin = freeTcpPort();
   const uint16_t listen = freeTcpPort();
   EchoServer echo;
-  FulcrumProcess fulcrum(fmt::format(R"(
-[runtime]
-workers = 1
-[admin]
-bind = "127.0.0.1:{}"
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:{}"
-pool = "p"
-[[pools]]
-name = "p"
-  [[pools.backends]]
-  address = "127.0.0.1:{}"
-)",
-                                     admin, listen, echo.port()));
+  FulcrumProcess fulcrum(
+      tcpProxyConfig({.listen_port = listen, .backend_ports = {echo.port()}, .workers = 1, .admin_port = admin}));
   REQUIRE(waitForAdmin(admin, 10s));
   const std::optional<HttpResponse> get = httpGet(admin, "/metrics");
   REQUIRE(get);

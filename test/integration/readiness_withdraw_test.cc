@@ -3,7 +3,6 @@
 // listener closes; then the graceful shutdown proceeds. A second SIGTERM skips the rest
 // of the delay.
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 #include <csignal>
 #include <string>
@@ -26,8 +25,8 @@ std::string withdrawConfig(uint16_t admin, uint16_t listen, uint16_t backend, co
   return tcpProxyConfig({.listen_port = listen,
                          .backend_ports = {backend},
                          .shutdown_grace = "10s",
-                         .withdraw_delay = withdraw_delay}) +
-         fmt::format("\n[admin]\nbind = \"127.0.0.1:{}\"\n", admin);
+                         .withdraw_delay = withdraw_delay,
+                         .admin_port = admin});
 }
 
 bool echoes(int fd, const std::string& message) {

@@ -10,6 +10,7 @@
 #include "lb/admin/admin_api.h"
 #include "lb/config/loader.h"
 #include "lb/runtime/server.h"
+#include "test/support/admin_sample_config.h"
 #include "test/support/fake_control.h"
 
 namespace fulcrum::admin {
@@ -17,36 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kConfig = R"(
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:8080"
-pool = "blue"
-
-[[listeners]]
-name = "dns"
-bind = "127.0.0.1:5353"
-protocol = "udp"
-pool = "green"
-
-[[pools]]
-name = "blue"
-  [[pools.backends]]
-  address = "127.0.0.1:9001"
-  weight = 3
-  [[pools.backends]]
-  address = "[::1]:9002"
-
-[[pools]]
-name = "green"
-balance = "least_connections"
-  [pools.health_check]
-  type = "tcp"
-  [[pools.backends]]
-  address = "127.0.0.1:9003"
-)";
-
-// The fake Control over kConfig, with look-ups the tests assert on.
+// The fake Control over the admin sample config, with look-ups the tests assert on.
 class ConfiguredControl final : public test::FakeControl {
  public:
   ConfiguredControl() : test::FakeControl(parsedTopology()) {}
@@ -62,7 +34,7 @@ class ConfiguredControl final : public test::FakeControl {
 
  private:
   static std::shared_ptr<const Topology> parsedTopology() {
-    config::LoadResult loaded = config::parseConfig(kConfig, "admin_api_test.toml");
+    config::LoadResult loaded = config::parseConfig(test::kAdminSampleConfig, "admin_api_test.toml");
     REQUIRE(loaded.ok());
     return buildTopology(*loaded.config, 1);
   }

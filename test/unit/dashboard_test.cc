@@ -13,6 +13,7 @@
 #include "lb/config/loader.h"
 #include "lb/metrics/metric_families.h"
 #include "lb/runtime/server.h"
+#include "test/support/admin_sample_config.h"
 #include "test/support/grafana_dashboard.h"
 
 namespace fulcrum::test {
@@ -20,31 +21,11 @@ namespace {
 
 using nlohmann::json;
 
-// A config that has every kind of object a metric family reports on (TCP and UDP
+// The metric names fulcrum's /metrics shows, histogram series suffixes included. The
+// sample config has every kind of object a metric family reports on (TCP and UDP
 // listeners, a checked pool), so that no family is left out for lack of samples.
-constexpr std::string_view kEveryObject = R"(
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:8080"
-pool = "blue"
-
-[[listeners]]
-name = "dns"
-bind = "127.0.0.1:5353"
-protocol = "udp"
-pool = "blue"
-
-[[pools]]
-name = "blue"
-  [pools.health_check]
-  type = "tcp"
-  [[pools.backends]]
-  address = "127.0.0.1:9001"
-)";
-
-// The metric names fulcrum's /metrics shows, histogram series suffixes included.
 std::set<std::string> exposedMetricNames() {
-  config::LoadResult loaded = config::parseConfig(kEveryObject, "dashboard_test.toml");
+  config::LoadResult loaded = config::parseConfig(kAdminSampleConfig, "dashboard_test.toml");
   REQUIRE(loaded.ok());
   const auto topology = buildTopology(*loaded.config, 1);
   std::set<std::string> names;

@@ -10,6 +10,7 @@
 #include "lb/config/loader.h"
 #include "lb/metrics/metric_families.h"
 #include "lb/runtime/server.h"
+#include "test/support/admin_sample_config.h"
 #include "test/support/http_metrics_scrape.h"
 
 namespace fulcrum {
@@ -17,35 +18,8 @@ namespace {
 
 using test::MetricSamples;
 
-constexpr std::string_view kConfig = R"(
-[[listeners]]
-name = "web"
-bind = "127.0.0.1:8080"
-pool = "blue"
-
-[[listeners]]
-name = "dns"
-bind = "127.0.0.1:5353"
-protocol = "udp"
-pool = "green"
-
-[[pools]]
-name = "blue"
-  [[pools.backends]]
-  address = "127.0.0.1:9001"
-  [[pools.backends]]
-  address = "127.0.0.1:9002"
-
-[[pools]]
-name = "green"
-  [pools.health_check]
-  type = "tcp"
-  [[pools.backends]]
-  address = "[::1]:9003"
-)";
-
 std::shared_ptr<const Topology> makeTopology() {
-  config::LoadResult loaded = config::parseConfig(kConfig, "metrics_test.toml");
+  config::LoadResult loaded = config::parseConfig(test::kAdminSampleConfig, "metrics_test.toml");
   REQUIRE(loaded.ok());
   return buildTopology(*loaded.config, 1);
 }
@@ -85,7 +59,7 @@ TEST_CASE("listener counters are exported with the listener label", "[metrics]")
 
 TEST_CASE("backend counters are exported with pool and backend labels", "[metrics]") {
   const auto topology = makeTopology();
-  Backend& backend = *topology->findPool("blue")->findBackend("127.0.0.1:9002");
+  Backend& backend = *topology->findPool("blue")->findBackend("[::1]:9002");
   backend.counters().connections_total = 11;
   backend.counters().connect_failures_total = 4;
   backend.counters().bytes_to_backend = 1234;
@@ -95,7 +69,7 @@ TEST_CASE("backend counters are exported with pool and backend labels", "[metric
   backend.addActive(2);
 
   const MetricSamples samples = scrape(*topology);
-  const std::string labels = R"(pool="blue",backend="127.0.0.1:9002")";
+  const std::string labels = R"(pool="blue",backend="[::1]:9002")";
   CHECK(valueOf(samples, fmt::format("fulcrum_backend_connections_total{{{}}}", labels)) == 11);
   CHECK(valueOf(samples, fmt::format("fulcrum_backend_connect_failures_total{{{}}}", labels)) == 4);
   CHECK(valueOf(samples, fmt::format("fulcrum_backend_active_connections{{{}}}", labels)) == 2);
@@ -103,7 +77,7 @@ TEST_CASE("backend counters are exported with pool and backend labels", "[metric
   CHECK(valueOf(samples, fmt::format(R"(fulcrum_backend_bytes_total{{{},direction="to_client"}})", labels)) == 98765);
   CHECK(valueOf(samples, fmt::format(R"(fulcrum_health_checks_total{{{},result="success"}})", labels)) == 5);
   CHECK(valueOf(samples, fmt::format(R"(fulcrum_health_checks_total{{{},result="failure"}})", labels)) == 6);
-  CHECK(valueOf(samples, R"(fulcrum_backend_connections_total{pool="green",backend="[::1]:9003"})") == 0);
+  CHECK(valueOf(samples, R"(fulcrum_backend_connections_total{pool="green",backend="127.0.0.1:9003"})") == 0);
   CHECK(samples.seriesCount("fulcrum_backend_connections_total") == 3);
   CHECK(samples.seriesCount("fulcrum_backend_bytes_total") == 6);
   CHECK(samples.seriesCount("fulcrum_health_checks_total") == 6);
@@ -112,8 +86,8 @@ TEST_CASE("backend counters are exported with pool and backend labels", "[metric
 
 TEST_CASE("backend_state has one series per state with 1 for the current one", "[metrics]") {
   const auto topology = makeTopology();
-  Backend& checked = *topology->findPool("green")->findBackend("[::1]:9003");
-  const std::string labels = R"(pool="green",backend="[::1]:9003")";
+  Backend& checked = *topology->findPool("green")->findBackend("127.0.0.1:9003");
+  const std::string labels = R"(pool="green",backend="127.0.0.1:9003")";
   const auto stateOf = [&](const MetricSamples& samples, const char* state) {
     return valueOf(samples, fmt::format(R"(fulcrum_backend_state{{{},state="{}"}})", labels, state));
   };

@@ -80,6 +80,8 @@ TEST_CASE("tcpProxyConfig names every port and setting", "[support]") {
   CHECK(text.find("idle_timeout = \"500ms\"") != std::string::npos);
   CHECK(text.find("max_connections = 2\n") != std::string::npos);
   CHECK(text.find("withdraw_delay") == std::string::npos);
+  CHECK(text.find("drain_timeout") == std::string::npos);
+  CHECK(text.find("[admin]") == std::string::npos);
 }
 
 TEST_CASE("tcpProxyConfig output is accepted by the real config loader", "[support]") {
@@ -98,6 +100,30 @@ TEST_CASE("tcpProxyConfig output is accepted by the real config loader", "[suppo
   REQUIRE(loaded.config->pools.size() == 1);
   CHECK(loaded.config->pools[0].backends.size() == 2);
   CHECK(loaded.config->pools[0].health_check.type == config::HealthCheckType::kNone);
+  CHECK_FALSE(loaded.config->admin.enabled);
+}
+
+TEST_CASE("tcpProxyConfig writes the admin table, the names and drain_timeout it is given", "[support]") {
+  TcpProxySpec spec;
+  spec.listen_port = 4000;
+  spec.backend_ports = {5001};
+  spec.listener_name = "web";
+  spec.pool_name = "blue";
+  spec.drain_timeout = "1500ms";
+  spec.admin_port = 4001;
+  spec.admin_token = "s3cret";
+  const config::LoadResult loaded = config::parseConfig(tcpProxyConfig(spec), "spec.toml");
+  for (const auto& error : loaded.errors) INFO(error.format());
+  REQUIRE(loaded.ok());
+  CHECK(loaded.config->admin.enabled);
+  CHECK(loaded.config->admin.bind.text == "127.0.0.1:4001");
+  CHECK(loaded.config->admin.token == "s3cret");
+  REQUIRE(loaded.config->listeners.size() == 1);
+  CHECK(loaded.config->listeners[0].name == "web");
+  CHECK(loaded.config->listeners[0].pool == "blue");
+  REQUIRE(loaded.config->pools.size() == 1);
+  CHECK(loaded.config->pools[0].name == "blue");
+  CHECK(loaded.config->pools[0].drain_timeout == std::chrono::milliseconds(1500));
 }
 
 }  // namespace
