@@ -136,8 +136,9 @@ TEST_CASE("udp: with consistent_hash a client that returns after expiry reaches 
     if (reply && !reply->payload.empty() && reply->payload[0] == first_backend[i]) ++same_backend;
   }
   CHECK(same_backend == 30);
-  // Each returning client had a new session (a new source socket at its backend).
-  CHECK(a.distinctPeers() + b.distinctPeers() + c.distinctPeers() == 60);
+  // Every session had ended (sessions_active 0 above), so each reply came through a new
+  // one. Not checked by counting the backends' distinct peers: a new session's socket
+  // may be given the local port an expired one just freed, so a peer can repeat.
 }
 
 }  // namespace
