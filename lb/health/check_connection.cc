@@ -29,8 +29,7 @@ void CheckConnection::begin() {
   if (rc != 0) {
     // Reported from the loop, never from inside start(): the observer may be in the
     // middle of starting this check.
-    start_error_ = fmt::format("connect: {}", uv_strerror(rc));
-    start_error_is_local_ = isLocalResourceError(rc);
+    start_error_ = rc;
     uv_timer_start(&timer_, onTimer, 0, 0);
     return;
   }
@@ -131,8 +130,9 @@ void CheckConnection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*
 void CheckConnection::onTimer(uv_timer_t* timer) {
   auto* self = static_cast<CheckConnection*>(timer->data);
   if (self->phase_ == Phase::kDone) return;
-  if (!self->start_error_.empty()) {
-    self->finish(false, std::move(self->start_error_), self->start_error_is_local_);
+  if (self->start_error_ != 0) {
+    self->finish(false, fmt::format("connect: {}", uv_strerror(self->start_error_)),
+                 isLocalResourceError(self->start_error_));
     return;
   }
   const char* waiting_for = self->phase_ == Phase::kConnecting ? "connecting" : "waiting for the status line";

@@ -61,8 +61,7 @@ class CheckConnection {
   CheckObserver* observer_;
   Phase phase_ = Phase::kConnecting;
   bool connected_ = false;
-  std::string start_error_;  // a synchronous connect error, reported from the timer
-  bool start_error_is_local_ = false;
+  int start_error_ = 0;  // a synchronous connect error (libuv code), reported from the timer
   uint64_t started_ns_ = 0;
   std::string received_;
   char read_buffer_[kReadChunk];
