@@ -142,23 +142,18 @@ void UdpListener::queueForward(UdpSession& session, const char* data, size_t len
 }
 
 void UdpListener::flushForwards() {
-  std::array<mmsghdr, UdpReceiveBuffer::kSlots> messages{};
+  std::array<OutgoingDatagram, UdpReceiveBuffer::kSlots> datagrams{};
   for (size_t first = 0; first < forward_count_; ++first) {
     UdpSession* session = forwards_[first].session;
     if (session == nullptr) continue;  // went out with an earlier datagram of its session
     size_t count = 0;
-    size_t bytes = 0;
     for (size_t i = first; i < forward_count_; ++i) {
       if (forwards_[i].session != session) continue;
       forwards_[i].session = nullptr;
-      messages[count].msg_hdr = msghdr{};
-      messages[count].msg_hdr.msg_iov = &forwards_[i].payload;
-      messages[count].msg_hdr.msg_iovlen = 1;
-      bytes += forwards_[i].payload.iov_len;
-      ++count;
+      datagrams[count++].payload = forwards_[i].payload;
     }
     // A session closed during the batch (its backend went down) has no socket any more.
-    if (!session->closing()) session->sendToBackend(messages.data(), count, bytes);
+    if (!session->closing()) session->sendToBackend(datagrams.data(), count);
   }
   forward_count_ = 0;
 }
@@ -233,7 +228,7 @@ void UdpListener::flushReplies() {
     replies_.clear();  // the socket is gone: nothing can be sent any more
     return;
   }
-  const size_t sent = replies_.flush(fd);
+  const size_t sent = replies_.flush(fd, worker_.udp_sender);
   state_->counters().udp_datagrams_to_client.fetch_add(sent, std::memory_order_relaxed);
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // The one receive buffer a worker's UDP sockets share. libuv hands a UDP socket's
-// datagrams to the read callback synchronously, and the proxy forwards each one with
-// uv_udp_try_send (also synchronous) before returning, so no datagram outlives its
-// callback and one buffer serves every listener and session socket of the worker: no
-// allocation per datagram.
+// datagrams to the read callback synchronously. A reply is copied into the listener's
+// UdpReplyBatch there; client datagrams stay where they are and are sent toward their
+// backends before libuv asks for the buffer again (UdpListener's alloc callback
+// flushes them). So no datagram outlives the buffer's next use, and one buffer serves
+// every listener and session socket of the worker: no allocation per datagram.
 //
 // Size: with UV_UDP_RECVMMSG, libuv 1.44 cuts the buffer into 64 KiB slots, one
 // datagram each, and reads up to min(slots, 20) datagrams per recvmmsg(2) call

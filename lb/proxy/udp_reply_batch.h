@@ -1,10 +1,10 @@
 #pragma once
 // Replies to a UDP listener's clients, gathered while the worker handles one round of
-// readable sockets and sent together with one sendmmsg(2) instead of one sendmsg(2)
-// each. Every reply leaves from the listener's socket (to different clients), so one
-// call can carry them all; the session sockets' recvmmsg batches, by contrast, each
-// yield a handful. libuv 1.44 has no sendmmsg API, so the batch writes to the listener's
-// file descriptor itself.
+// readable sockets and sent together by a UdpSender (sendmmsg(2), consecutive replies
+// to one client as one GSO send) instead of one sendmsg(2) each. Every reply leaves
+// from the listener's socket (to different clients), so one call can carry them all;
+// the session sockets' recvmmsg batches, by contrast, each yield a handful. libuv 1.44
+// has no sendmmsg API, so the batch writes to the listener's file descriptor itself.
 //
 // The payload is copied: it sits in the worker's shared receive buffer, which the next
 // socket's read overwrites before the batch is sent. The arena is allocated on first
@@ -15,6 +15,9 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+
+#include "lb/proxy/outgoing_datagram.h"
+#include "lb/proxy/udp_sender.h"
 
 namespace fulcrum {
 
@@ -30,9 +33,9 @@ class UdpReplyBatch {
   // batch is full or its arena has no room: flush, then add again.
   bool add(const sockaddr* destination, const char* data, size_t length);
 
-  // Sends every queued datagram on the datagram socket `fd` and empties the batch.
-  // Returns how many the kernel took; the others are dropped, as UDP may.
-  size_t flush(int fd);
+  // Sends every queued datagram on the datagram socket `fd` with `sender` and empties
+  // the batch. Returns how many the kernel took; the others are dropped, as UDP may.
+  size_t flush(int fd, UdpSender& sender);
 
   // Drops everything queued.
   void clear() {
@@ -50,9 +53,9 @@ class UdpReplyBatch {
   std::unique_ptr<char[]> arena_;
   size_t arena_used_ = 0;
   size_t count_ = 0;
-  std::array<mmsghdr, kMaxDatagrams> messages_{};
-  std::array<iovec, kMaxDatagrams> payloads_{};
+  std::array<OutgoingDatagram, kMaxDatagrams> datagrams_{};
   std::array<Address, kMaxDatagrams> destinations_{};
+  bool segmenting_ = true;  // the socket's GSO flag (UdpSender::send)
 };
 
 }  // namespace fulcrum

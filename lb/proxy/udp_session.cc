@@ -58,29 +58,15 @@ UdpSession* UdpSession::open(UdpListener& owner, WorkerContext& worker, std::sha
   return session;
 }
 
-void UdpSession::sendToBackend(mmsghdr* messages, size_t count, size_t bytes) {
+void UdpSession::sendToBackend(const OutgoingDatagram* datagrams, size_t count) {
   uv_os_fd_t fd = -1;
   if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&upstream_), &fd) != 0) return;
-  size_t next = 0;
-  // Each call sends at least one datagram or ends the loop, so at most `count` calls.
-  while (next < count) {
-    const int sent = ::sendmmsg(fd, messages + next, static_cast<unsigned>(count - next), MSG_DONTWAIT);
-    if (sent > 0) {
-      next += static_cast<size_t>(sent);
-      continue;
-    }
-    if (sent < 0 && errno == EINTR) continue;
-    // A pending ICMP error may surface on the send as well as on the receive.
-    if (sent < 0 && errno == ECONNREFUSED) backendRefused(UV_ECONNREFUSED);
-    break;  // EAGAIN (socket buffer full) and the like: the rest is dropped
-  }
-  if (next == 0) return;
-  listener_->counters().udp_datagrams_to_backend.fetch_add(next, std::memory_order_relaxed);
-  if (next < count) {
-    bytes = 0;
-    for (size_t i = 0; i < next; ++i) bytes += messages[i].msg_hdr.msg_iov->iov_len;
-  }
-  backend_->counters().bytes_to_backend.fetch_add(bytes, std::memory_order_relaxed);
+  const UdpSendResult sent = worker_.udp_sender.send(fd, datagrams, count, segmenting_);
+  // A pending ICMP error may surface on the send as well as on the receive.
+  if (sent.first_error == ECONNREFUSED) backendRefused(UV_ECONNREFUSED);
+  if (sent.datagrams == 0) return;
+  listener_->counters().udp_datagrams_to_backend.fetch_add(sent.datagrams, std::memory_order_relaxed);
+  backend_->counters().bytes_to_backend.fetch_add(sent.bytes, std::memory_order_relaxed);
 }
 
 void UdpSession::backendRefused(int status) {

@@ -24,6 +24,7 @@
 #include "lb/pool/pool.h"
 #include "lb/proxy/connection_list.h"
 #include "lb/proxy/listener_state.h"
+#include "lb/proxy/outgoing_datagram.h"
 #include "lb/proxy/udp_client_key.h"
 #include "lb/proxy/udp_idle_list.h"
 #include "lb/proxy/worker_context.h"
@@ -41,11 +42,10 @@ class UdpSession final : public TrackedConnection, public IdleListNode {
                           std::shared_ptr<Pool> pool, Backend& backend, const sockaddr* client,
                           const UdpClientKey& key, int* error);
 
-  // Sends client datagrams to the backend with one sendmmsg(2) on the session's
-  // connected socket (`messages` carry no address). Never blocks: datagrams the socket
-  // cannot take now are dropped, as UDP may. `bytes` is their total size, for the
-  // counters.
-  void sendToBackend(mmsghdr* messages, size_t count, size_t bytes);
+  // Sends client datagrams, in order, to the backend on the session's connected socket
+  // (the datagrams carry no address) with the worker's UdpSender. Never blocks:
+  // datagrams the socket cannot take now are dropped, as UDP may.
+  void sendToBackend(const OutgoingDatagram* datagrams, size_t count);
 
   // True once forceClose() ran: the socket is closed and nothing more may be sent.
   bool closing() const { return owner_ == nullptr; }
@@ -90,6 +90,7 @@ class UdpSession final : public TrackedConnection, public IdleListNode {
     sockaddr_in6 v6;
   } client_{};
   bool handle_open_ = false;
+  bool segmenting_ = true;  // the socket's GSO flag (UdpSender::send)
   uv_udp_t upstream_{};
 };
 

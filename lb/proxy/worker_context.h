@@ -7,6 +7,7 @@
 #include "lb/proxy/connection_list.h"
 #include "lb/proxy/passive_health.h"
 #include "lb/proxy/udp_receive_buffer.h"
+#include "lb/proxy/udp_sender.h"
 
 namespace fulcrum {
 
@@ -17,6 +18,7 @@ struct WorkerContext {
   ConnectionList connections;
   PassiveHealthSink* passive_health = nullptr;  // may be null (no health checker)
   UdpReceiveBuffer udp_receive_buffer;          // shared by the worker's UDP sockets
+  UdpSender udp_sender;                         // likewise
 };
 
 }  // namespace fulcrum
