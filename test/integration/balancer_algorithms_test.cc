@@ -18,6 +18,7 @@
 
 #include "test/support/backends.h"
 #include "test/support/fulcrum_process.h"
+#include "test/support/loopback_address.h"
 #include "test/support/ports.h"
 #include "test/support/tcp_client.h"
 
@@ -48,10 +49,7 @@ std::string idFrom(const std::string& source_ip, uint16_t port) {
   source.sin_family = AF_INET;
   inet_pton(AF_INET, source_ip.c_str(), &source.sin_addr);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) return "bind failed";
-  sockaddr_in target{};
-  target.sin_family = AF_INET;
-  target.sin_port = htons(port);
-  target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in target = loopbackAddress(port);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) return "connect failed";
   char id = 0;
   return ::recv(fd.get(), &id, 1, 0) == 1 ? std::string(1, id) : "no id";

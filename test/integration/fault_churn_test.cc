@@ -17,6 +17,7 @@
 
 #include "test/support/forked_echo_server.h"
 #include "test/support/fulcrum_process.h"
+#include "test/support/loopback_address.h"
 #include "test/support/ports.h"
 #include "test/support/proxy_config.h"
 #include "test/support/settled_fd_count.h"
@@ -61,10 +62,7 @@ bool echoOnce(uint16_t port, const std::string& message) {
   const timeval timeout{2, 0};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
+  sockaddr_in address = loopbackAddress(port);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) return false;
   if (::send(fd.get(), message.data(), message.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(message.size())) {
     return false;

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/support/fulcrum_process.h"
+#include "test/support/loopback_address.h"
 #include "test/support/ports.h"
 #include "test/support/proxy_config.h"
 #include "test/support/tcp_client.h"
@@ -36,9 +37,7 @@ constexpr int kIdleConnections = 2000;
 class ManualBackend {
  public:
   ManualBackend() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopbackAddress();
     socklen_t length = sizeof(address);
     if (!listener_ || ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
         ::listen(listener_.get(), 4096) != 0 ||

@@ -12,6 +12,7 @@
 
 #include "test/support/fulcrum_process.h"
 #include "test/support/http_admin.h"
+#include "test/support/loopback_address.h"
 #include "test/support/ports.h"
 #include "test/support/udp_client.h"
 #include "test/support/udp_echo_server.h"
@@ -35,9 +36,7 @@ std::vector<UniqueFd> openSources(size_t count) {
   sources.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopbackAddress();
     if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) break;
     sources.push_back(std::move(fd));
   }
@@ -49,10 +48,7 @@ std::vector<UniqueFd> openSources(size_t count) {
 // `budget`. Returns how many datagrams the kernel took.
 size_t flood(const std::vector<UniqueFd>& sources, uint16_t port, Millis budget) {
   const Deadline deadline(budget);
-  sockaddr_in target{};
-  target.sin_family = AF_INET;
-  target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  target.sin_port = htons(port);
+  sockaddr_in target = loopbackAddress(port);
   const std::string payload(64, 'f');
   size_t sent = 0;
   for (size_t round = 0; round < kDatagramsPerPort && !deadline.expired(); ++round) {

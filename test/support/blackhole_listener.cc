@@ -7,6 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "test/support/loopback_address.h"
 #include "test/support/tcp_client.h"
 
 namespace fulcrum::test {
@@ -14,9 +15,7 @@ namespace fulcrum::test {
 BlackholeListener::BlackholeListener() {
   listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!listener_) throw std::runtime_error("BlackholeListener: socket failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in address = loopbackAddress();
   socklen_t length = sizeof(address);
   // Linux admits backlog + 1 connections to the accept queue, so backlog 0 holds one.
   if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||

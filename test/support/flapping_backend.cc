@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "test/support/loopback_address.h"
 #include "test/support/unique_fd.h"
 
 namespace fulcrum::test {
@@ -19,10 +20,7 @@ UniqueFd listenOn(uint16_t port) {
   if (!fd) return fd;
   const int on = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
+  sockaddr_in address = loopbackAddress(port);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(fd.get(), 64) != 0) {
     return UniqueFd();

@@ -12,6 +12,8 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "test/support/loopback_address.h"
+
 namespace fulcrum::test {
 namespace {
 
@@ -62,9 +64,7 @@ bool writeAll(int fd, const char* data, ssize_t length) {
 ForkedEchoServer::ForkedEchoServer() {
   UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!listener) throw std::runtime_error("ForkedEchoServer: socket failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in address = loopbackAddress();
   socklen_t length = sizeof(address);
   if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
       ::listen(listener.get(), 1024) != 0 ||

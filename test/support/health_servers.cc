@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "test/support/backends.h"
+#include "test/support/loopback_address.h"
 
 namespace fulcrum::test {
 namespace {
@@ -25,10 +26,7 @@ UniqueFd listenOn(uint16_t port, int backlog, uint16_t* bound_port) {
   if (!fd) throw std::runtime_error("socket() failed");
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
+  sockaddr_in address = loopbackAddress(port);
   socklen_t length = sizeof(address);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(fd.get(), backlog) != 0 ||

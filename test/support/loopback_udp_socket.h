@@ -8,17 +8,16 @@
 
 #include <string>
 
+#include "test/support/loopback_address.h"
 #include "test/support/unique_fd.h"
 
 namespace fulcrum::test {
 
 struct LoopbackUdpSocket {
   UniqueFd fd{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  sockaddr_in address{};
+  sockaddr_in address = loopbackAddress();
 
   LoopbackUdpSocket() {
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
     socklen_t length = sizeof(address);
     REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "test/support/loopback_address.h"
 #include "test/support/unique_fd.h"
 
 namespace fulcrum::test {
@@ -17,10 +18,7 @@ namespace {
 uint16_t freePort(int type) {
   UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
   if (!fd) throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
+  sockaddr_in address = loopbackAddress();
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     throw std::runtime_error("bind(127.0.0.1:0) failed");
   }

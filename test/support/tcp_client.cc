@@ -10,6 +10,8 @@
 #include <array>
 #include <cerrno>
 
+#include "test/support/loopback_address.h"
+
 namespace fulcrum::test {
 namespace {
 
@@ -51,10 +53,7 @@ ConnectResult tryConnectTcp(uint16_t port, Millis timeout) {
     result.error = errno;
     return result;
   }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
+  sockaddr_in address = loopbackAddress(port);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     if (errno != EINPROGRESS) {
       result.error = errno;

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "test/support/loopback_address.h"
+
 namespace fulcrum::test {
 
 const char* toString(IoStatus status) {
@@ -103,9 +105,7 @@ TcpTestServer::TcpTestServer(Handler handler, int backlog) : handler_(std::move(
   listen_fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!listen_fd_ || !stop_fd_) throw std::runtime_error("TcpTestServer: socket/eventfd failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in address = loopbackAddress();
   socklen_t length = sizeof(address);
   if (::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(listen_fd_.get(), backlog) != 0 ||

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "test/support/loopback_address.h"
+
 namespace fulcrum::test {
 
 TlsClient::TlsClient(uint16_t port, const TlsClientOptions& options) {
@@ -23,10 +25,7 @@ TlsClient::TlsClient(uint16_t port, const TlsClientOptions& options) {
   timeval timeout{static_cast<time_t>(micros / 1'000'000), static_cast<suseconds_t>(micros % 1'000'000)};
   setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in address = loopbackAddress(port);
   if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     fd_ = UniqueFd();
     return;

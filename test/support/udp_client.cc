@@ -11,16 +11,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "test/support/loopback_address.h"
+
 namespace fulcrum::test {
 namespace {
-
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  return address;
-}
 
 // /proc/net/udp: "sl local_address rem_address st ...", local_address is HEXIP:HEXPORT
 // (proc(5)).
@@ -44,7 +38,7 @@ bool procTableHasPort(const char* path, uint16_t port) {
 UdpClient::UdpClient() {
   fd_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_) throw std::runtime_error("socket() failed");
-  sockaddr_in address = loopback(0);
+  sockaddr_in address = loopbackAddress();
   socklen_t length = sizeof(address);
   if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
@@ -54,7 +48,7 @@ UdpClient::UdpClient() {
 }
 
 bool UdpClient::sendTo(uint16_t port, std::string_view payload) {
-  const sockaddr_in target = loopback(port);
+  const sockaddr_in target = loopbackAddress(port);
   const ssize_t sent = ::sendto(fd_.get(), payload.data(), payload.size(), 0,
                                 reinterpret_cast<const sockaddr*>(&target), sizeof(target));
   return sent == static_cast<ssize_t>(payload.size());

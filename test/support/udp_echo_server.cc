@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "test/support/loopback_address.h"
+
 namespace fulcrum::test {
 namespace {
 
@@ -33,9 +35,7 @@ UdpEchoServer::UdpEchoServer(std::string id) : id_(std::move(id)) {
   fd_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!fd_ || !stop_fd_) throw std::runtime_error("socket()/eventfd() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in address = loopbackAddress();
   socklen_t length = sizeof(address);
   if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {

@@ -8,6 +8,7 @@
 
 #include "test/support/backends.h"
 #include "test/support/blackhole_listener.h"
+#include "test/support/loopback_address.h"
 #include "test/support/ports.h"
 #include "test/support/random_bytes.h"
 #include "test/support/tcp_client.h"
@@ -21,10 +22,7 @@ TEST_CASE("freeTcpPort returns a port that can be bound on 127.0.0.1", "[support
   const uint16_t port = freeTcpPort();
   REQUIRE(port != 0);
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
+  sockaddr_in address = loopbackAddress(port);
   CHECK(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
 }
 

@@ -6,21 +6,14 @@
 #include <vector>
 
 #include "lb/proxy/udp_segment_run.h"
+#include "test/support/loopback_address.h"
 
 namespace fulcrum {
 namespace {
 
-sockaddr_in loopbackPort(uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  return address;
-}
-
-const sockaddr_in kClientA = loopbackPort(4000);
-const sockaddr_in kClientB = loopbackPort(4001);
-const sockaddr_in kClientACopy = loopbackPort(4000);
+const sockaddr_in kClientA = test::loopbackAddress(4000);
+const sockaddr_in kClientB = test::loopbackAddress(4001);
+const sockaddr_in kClientACopy = test::loopbackAddress(4000);
 
 OutgoingDatagram to(const sockaddr_in& destination, size_t length) {
   return OutgoingDatagram{iovec{nullptr, length}, reinterpret_cast<const sockaddr*>(&destination),
