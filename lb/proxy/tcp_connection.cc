@@ -325,9 +325,12 @@ void TcpConnection::forward(Direction& direction, IoBuffer* buffer, size_t lengt
 
 void TcpConnection::onWrite(uv_write_t* request, int status) {
   auto* self = static_cast<TcpConnection*>(request->data);
+  uv_stream_t* const to = request->handle;
+  // The request lives inside the buffer, and a release beyond the pool's idle cap frees
+  // it: nothing of the request may be read after this line.
   self->worker_.buffers.release(IoBuffer::fromWriteRequest(request));
   if (self->phase_ == Phase::kClosing) return;
-  Direction& direction = self->directionTo(request->handle);
+  Direction& direction = self->directionTo(to);
   if (status < 0) {
     const bool to_backend = direction.to_backend;
     self->closeAll(to_backend ? CloseMode::kReset : CloseMode::kGraceful,

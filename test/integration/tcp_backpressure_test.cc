@@ -1,8 +1,12 @@
 // Backpressure: a fast sender facing a slow receiver must not make fulcrum buffer the
-// difference; its memory stays bounded whichever side is slow (issue "Foundation").
+// difference; its memory stays bounded whichever side is slow (issue "Foundation"); and
+// when many backed-up connections drain at once, every byte still arrives.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +15,7 @@
 #include "test/support/ports.h"
 #include "test/support/proxy_config.h"
 #include "test/support/tcp_client.h"
+#include "test/support/tcp_test_server.h"
 
 namespace fulcrum::test {
 namespace {
@@ -123,6 +128,55 @@ TEST_CASE("a backend pushing 256 MiB to a slow client keeps fulcrum's RSS bounde
   CHECK(end == StreamEnd::kEof);
   CHECK(samples.count >= 10);
   CHECK(samples.max_bytes < kRssLimit);
+}
+
+// Each connection's writes queue in fulcrum (beyond the kernel's socket buffers) while
+// the backend holds off reading; then they all complete at once. More buffers then come
+// back to the worker's pool than it keeps idle (16), so write completions free them:
+// a regression here was reading the write request after its buffer was freed (caught
+// by the ASan stage; a Release build usually survives it).
+TEST_CASE("32 connections backed up at once deliver every byte when the backend starts reading", "[tcp]") {
+  constexpr size_t kConnections = 32;
+  constexpr size_t kBytesEach = 4 * kMiB;  // beyond the kernel's buffers on loopback
+  const auto gate_opens = std::chrono::steady_clock::now() + 1500ms;
+  TcpTestServer backend([gate_opens](ServerConnection& connection) {
+    const auto wait = std::chrono::duration_cast<Millis>(gate_opens - std::chrono::steady_clock::now());
+    if (wait.count() > 0 && !connection.sleepFor(wait)) return;
+    size_t received = 0;
+    std::string chunk;
+    while (connection.read(&chunk, 256 * 1024, 30s) == IoStatus::kData) {
+      received += chunk.size();
+      chunk.clear();
+    }
+    connection.writeAll(std::to_string(received));
+    connection.shutdownWrite();
+  });
+  const uint16_t port = freeTcpPort();
+  FulcrumProcess fulcrum(tcpProxyConfig({.listen_port = port, .backend_ports = {backend.port()}}));
+  REQUIRE(fulcrum.waitForTcpPort(port, 10s));
+
+  std::vector<std::string> replies(kConnections);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < kConnections; ++i) {
+    clients.emplace_back([&, i] {
+      UniqueFd client = connectTcp(port, 2s);
+      if (!client) return;
+      const std::string chunk(kMiB, static_cast<char>('a' + i % 26));
+      for (size_t sent = 0; sent < kBytesEach; sent += chunk.size()) {
+        if (!sendAll(client.get(), chunk, 30s)) return;
+      }
+      shutdownWrite(client.get());
+      replies[i] = recvUntilEof(client.get(), 30s).data;
+    });
+  }
+  for (std::thread& client : clients) client.join();
+
+  for (size_t i = 0; i < kConnections; ++i) {
+    INFO("connection " << i);
+    CHECK(replies[i] == std::to_string(kBytesEach));
+  }
+  CHECK(fulcrum.running());
+  CHECK(fulcrum.stop().exitedWith(0));
 }
 
 }  // namespace
