@@ -26,6 +26,35 @@ TEST_CASE("freeTcpPort returns a port that can be bound on 127.0.0.1", "[support
   CHECK(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
 }
 
+TEST_CASE("free ports come from outside the kernel's ephemeral range", "[support]") {
+  const auto [first, last] = ephemeralPortRange();
+  REQUIRE(testPortRange({first, last}).first != 0);  // this machine leaves room
+  for (int i = 0; i < 50; ++i) {
+    const uint16_t tcp = freeTcpPort();
+    const uint16_t udp = freeUdpPort();
+    CHECK((tcp < first || tcp > last));
+    CHECK((udp < first || udp > last));
+  }
+}
+
+TEST_CASE("successive free ports differ", "[support]") {
+  const uint16_t a = freeTcpPort();
+  const uint16_t b = freeTcpPort();
+  const uint16_t c = freeUdpPort();
+  CHECK(a != b);
+  CHECK(b != c);
+}
+
+TEST_CASE("testPortRange takes the larger stretch outside the ephemeral range, if big enough", "[support]") {
+  using Range = std::pair<uint16_t, uint16_t>;
+  CHECK(testPortRange({32768, 60999}) == Range{10000, 32767});  // Linux's default
+  CHECK(testPortRange({10000, 40000}) == Range{40001, 65535});
+  CHECK(testPortRange({1024, 50000}) == Range{50001, 65535});
+  CHECK(testPortRange({15000, 65535}) == Range{10000, 14999});
+  CHECK(testPortRange({1024, 65535}) == Range{0, 0});
+  CHECK(testPortRange({11000, 64000}) == Range{0, 0});  // 1,000 below, 1,535 above
+}
+
 TEST_CASE("isTcpPortListening sees a listener and its disappearance", "[support]") {
   auto server = std::make_unique<EchoServer>();
   const uint16_t port = server->port();
