@@ -5,12 +5,15 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "common/log.h"
 #include "lb/admin/admin_server.h"
 #include "lb/health/health_checker.h"
 #include "lb/proxy/listen_socket.h"
 #include "lb/runtime/privileges.h"
 #include "lb/runtime/readiness.h"
+#include "lb/runtime/service_manager.h"
 
 namespace fulcrum {
 
@@ -136,6 +139,8 @@ int Server::run() {
   health_checker_->start();
   for (auto& worker : workers_) worker->start();
   if (admin_) admin_->serve(*this);
+  service_manager::notifyReady(
+      fmt::format("serving {} listener(s) with {} worker(s)", topology_->listeners.size(), workers));
 
   uv_run(&loop_, UV_RUN_DEFAULT);
   for (auto& worker : workers_) worker->join();
@@ -169,6 +174,7 @@ void Server::beginShutdown(const char* signal_name) {
     return;
   }
   shutting_down_ = true;
+  service_manager::notifyStopping(fmt::format("stopping on {}: draining connections", signal_name));
   const Duration delay = config_.runtime.withdraw_delay;
   if (delay.count() <= 0) {
     log::info("{} received: readyz now answers 503", signal_name);

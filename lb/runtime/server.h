@@ -39,7 +39,7 @@ class Server final : public Control {
   // Re-reads the config file and applies it without dropping a connection (main loop
   // thread). Returns false, with the old config still running, when it is invalid or a
   // new listener cannot bind; then every problem is logged and, when `errors` is given,
-  // appended to it.
+  // appended to it. The service manager hears RELOADING=1 before and READY=1 after.
   bool reload(std::vector<std::string>* errors = nullptr);
 
   // Control
@@ -53,6 +53,8 @@ class Server final : public Control {
   void setReady(bool ready) override;
 
  private:
+  // reload() without the service-manager notifications; `errors` is never null.
+  bool applyConfigFile(std::vector<std::string>* errors);
   bool bindListeners(const Topology& topology, unsigned workers,
                      std::vector<std::vector<ListenerSocket>>* per_worker);
   void logSummary(const Topology& topology, unsigned workers) const;

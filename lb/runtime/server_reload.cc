@@ -5,11 +5,14 @@
 
 #include <map>
 
+#include <fmt/format.h>
+
 #include "common/log.h"
 #include "lb/config/loader.h"
 #include "lb/health/health_checker.h"
 #include "lb/proxy/listen_socket.h"
 #include "lb/runtime/reload_plan.h"
+#include "lb/runtime/service_manager.h"
 #include "lb/runtime/server.h"
 
 namespace fulcrum {
@@ -39,6 +42,18 @@ void warnAboutRestartOnlyChanges(const config::Config& running, const config::Co
 }  // namespace
 
 bool Server::reload(std::vector<std::string>* errors) {
+  service_manager::notifyReloading();
+  std::vector<std::string> problems;
+  const bool applied = applyConfigFile(&problems);
+  if (errors != nullptr) errors->insert(errors->end(), problems.begin(), problems.end());
+  service_manager::notifyReady(
+      applied ? fmt::format("serving; reloaded {}", config_.source_path)
+              : fmt::format("serving the previous configuration; reload failed: {}",
+                            problems.empty() ? std::string("see the log") : problems.front()));
+  return applied;
+}
+
+bool Server::applyConfigFile(std::vector<std::string>* errors) {
   const auto report = [errors](std::string message) {
     log::error("{}", message);
     if (errors != nullptr) errors->push_back(std::move(message));

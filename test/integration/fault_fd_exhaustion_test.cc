@@ -75,7 +75,7 @@ TEST_CASE("fault: descriptor exhaustion closes new clients cleanly while the oth
   ForkedEchoServer backend;
   const uint16_t port = freeTcpPort();
   FulcrumProcess fulcrum(tcpProxyConfig({.listen_port = port, .backend_ports = {backend.port()}, .retries = 0}), {},
-                         ProcessLimits{.open_files = kOpenFilesLimit});
+                         SpawnOptions{.open_files = kOpenFilesLimit});
   REQUIRE(fulcrum.waitForTcpPort(port, 10s));
   const size_t fds_at_start = fulcrum.openFdCount().value_or(0);
   const Clock::time_point start = Clock::now();

@@ -22,14 +22,14 @@ constexpr Millis kPollStep(10);
 }  // namespace
 
 FulcrumProcess::FulcrumProcess(std::string_view config_text, std::vector<std::string> extra_args,
-                               const ProcessLimits& limits)
+                               const SpawnOptions& options)
     : config_path_(dir_.file("fulcrum.toml")), log_path_(dir_.file("fulcrum.log")) {
   writeFile(config_path_, config_text);
   UniqueFd log_fd(::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!log_fd) throw std::runtime_error("cannot create " + log_path_);
   std::vector<std::string> argv{FULCRUM_BINARY, "-c", config_path_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawnProcess(argv, log_fd.get(), log_fd.get(), limits);
+  pid_ = spawnProcess(argv, log_fd.get(), log_fd.get(), options);
 }
 
 FulcrumProcess::~FulcrumProcess() {

@@ -19,9 +19,9 @@ namespace fulcrum::test {
 class FulcrumProcess {
  public:
   // Writes `config_text` to <tempdir>/fulcrum.toml and starts `fulcrum -c` on it plus
-  // `extra_args`, with stdout and stderr appended to <tempdir>/fulcrum.log, under `limits`.
+  // `extra_args`, with stdout and stderr appended to <tempdir>/fulcrum.log, with `options`.
   explicit FulcrumProcess(std::string_view config_text, std::vector<std::string> extra_args = {},
-                          const ProcessLimits& limits = {});
+                          const SpawnOptions& options = {});
   // Kills (SIGKILL) and reaps the process unless it was already reaped. When the running
   // test case has failed, prints the daemon's log to stderr first.
   ~FulcrumProcess();
