@@ -1,6 +1,7 @@
 #pragma once
-// The per-connection access log (listeners.access_log = true): one line per closed TCP
-// connection, in the format of runtime.log_format, on stderr with the other logs.
+// The access log (listeners.access_log = true): one line per closed TCP connection and
+// per ended UDP session, in the format of runtime.log_format, on stderr with the other
+// logs.
 //
 // Off the hot path: the closing worker formats its line into a buffer of its own thread
 // (an uncontended lock: only the flusher takes it too, ~10 times a second); a
@@ -21,7 +22,7 @@ struct Entry {
   uint64_t bytes_to_backend = 0;
   uint64_t bytes_to_client = 0;
   uint64_t duration_ms = 0;
-  std::string_view reason;  // see closeReason() in tcp_connection_access_log.cc
+  std::string_view reason;  // closeReason() in tcp_connection_access_log.cc, udp_session_access_log.cc
 };
 
 // Formats `entry` into the calling thread's buffer; the flusher thread (started on the

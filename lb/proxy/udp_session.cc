@@ -17,7 +17,8 @@ UdpSession::UdpSession(UdpListener& owner, WorkerContext& worker, std::shared_pt
       listener_(std::move(listener)),
       pool_(std::move(pool)),
       backend_(&backend),
-      key_(key) {
+      key_(key),
+      opened_ms_(uv_now(worker.loop)) {
   if (client->sa_family == AF_INET6) client_.v6 = *reinterpret_cast<const sockaddr_in6*>(client);
   else client_.v4 = *reinterpret_cast<const sockaddr_in*>(client);
   backend_->addActive(1);
@@ -65,6 +66,7 @@ void UdpSession::sendToBackend(const OutgoingDatagram* datagrams, size_t count) 
   // A pending ICMP error may surface on the send as well as on the receive.
   if (sent.first_error == ECONNREFUSED) backendRefused(UV_ECONNREFUSED);
   if (sent.datagrams == 0) return;
+  bytes_to_backend_ += sent.bytes;
   listener_->counters().udp_datagrams_to_backend.fetch_add(sent.datagrams, std::memory_order_relaxed);
   backend_->counters().bytes_to_backend.fetch_add(sent.bytes, std::memory_order_relaxed);
 }
@@ -89,6 +91,7 @@ void UdpSession::onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
   // buffer is the worker's, there is nothing to free.
   if (from != nullptr && nread >= 0) {
     if ((flags & UV_UDP_PARTIAL) != 0 || self->owner_ == nullptr) return;  // truncated: drop
+    self->bytes_to_client_ += static_cast<uint64_t>(nread);
     self->owner_->replyToClient(*self, buf->base, static_cast<size_t>(nread));
     return;
   }
@@ -105,6 +108,7 @@ void UdpSession::onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
 
 void UdpSession::forceClose() {
   if (owner_ != nullptr) {
+    if (owner_->state().config().access_log) logAccess(owner_->state());
     owner_->forget(*this);
     owner_ = nullptr;
   }

@@ -73,6 +73,12 @@ class UdpSession final : public TrackedConnection, public IdleListNode {
   // connected socket): a passive health failure.
   void backendRefused(int status);
 
+  // Access log (udp_session_access_log.cc), for a session that was in its listener's
+  // table: why it ends, judged from its state against `current`, the listener's settings
+  // now (a reload applies them to open sessions too), and its line.
+  const char* closeReason(const ListenerState& current) const;
+  void logAccess(const ListenerState& current);
+
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void onReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                         unsigned flags);
@@ -89,6 +95,9 @@ class UdpSession final : public TrackedConnection, public IdleListNode {
     sockaddr_in v4;
     sockaddr_in6 v6;
   } client_{};
+  const uint64_t opened_ms_;      // loop time (uv_now) at open
+  uint64_t bytes_to_backend_ = 0;  // what the backend socket's sends took
+  uint64_t bytes_to_client_ = 0;   // what the backend sent, passed on to the client
   bool handle_open_ = false;
   bool segmenting_ = true;  // the socket's GSO flag (UdpSender::send)
   uv_udp_t upstream_{};

@@ -1,5 +1,5 @@
-// The per-connection access log (listeners.access_log) and runtime.log_format = "json"
-// (issue "Operator experience").
+// The per-connection access log (listeners.access_log): a line per TCP connection and
+// per UDP session; and runtime.log_format = "json" (issue "Operator experience").
 #include <map>
 #include <regex>
 #include <set>
@@ -19,6 +19,10 @@
 #include "test/support/proxy_config.h"
 #include "test/support/random_bytes.h"
 #include "test/support/tcp_client.h"
+#include "test/support/http_admin.h"
+#include "test/support/udp_client.h"
+#include "test/support/udp_echo_server.h"
+#include "test/support/udp_proxy_config.h"
 
 namespace fulcrum::test {
 namespace {
@@ -160,6 +164,69 @@ TEST_CASE("with log_format json every log line, access lines included, is a JSON
     CHECK(parsed.at("reason") == "closed");
   }
   CHECK(access_lines == 1);
+}
+
+std::string udpAccessLogConfig(UdpProxySpec spec) { return withListenerKeys(udpProxyConfig(spec), "access_log = true\n"); }
+
+TEST_CASE("udp: a session's line has its byte counts both ways, and idle_timeout ends it", "[access_log]") {
+  UdpEchoServer backend("A");  // answers "A" + the datagram
+  const uint16_t port = freeUdpPort();
+  FulcrumProcess fulcrum(udpAccessLogConfig({.listen_port = port, .backends = {{backend.port()}}, .idle_timeout = "300ms"}));
+  REQUIRE(waitForUdpPort(port, 10s));
+  UdpClient client;
+  REQUIRE(client.roundTrip(port, "hello", 2s));
+  REQUIRE(client.roundTrip(port, "world!", 2s));
+  REQUIRE(waitForLineCount(fulcrum, " info access ", 1, 5s));
+
+  const auto entries = textAccessLines(fulcrum.log());
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].at("listener") == "udp");
+  CHECK(entries[0].at("client") == fmt::format("127.0.0.1:{}", client.localPort()));
+  CHECK(entries[0].at("backend") == backend.address());
+  CHECK(entries[0].at("bytes_to_backend") == "11");
+  CHECK(entries[0].at("bytes_to_client") == "13");
+  CHECK(std::stoul(entries[0].at("duration_ms")) >= 300);
+  CHECK(entries[0].at("reason") == "idle_timeout");
+}
+
+TEST_CASE("udp: sessions open at SIGTERM are logged with reason shutdown", "[access_log]") {
+  UdpEchoServer backend("A");
+  const uint16_t port = freeUdpPort();
+  FulcrumProcess fulcrum(udpAccessLogConfig({.listen_port = port, .backends = {{backend.port()}}, .withdraw_delay = "0s"}));
+  REQUIRE(waitForUdpPort(port, 10s));
+  UdpClient first;
+  UdpClient second;
+  REQUIRE(first.roundTrip(port, "one", 2s));
+  REQUIRE(second.roundTrip(port, "two", 2s));
+  CHECK(fulcrum.stop().exitedWith(0));
+
+  const auto entries = textAccessLines(fulcrum.log());
+  REQUIRE(entries.size() == 2);
+  for (const auto& entry : entries) {
+    CHECK(entry.at("reason") == "shutdown");
+    CHECK(entry.at("bytes_to_backend") == "3");
+    CHECK(entry.at("bytes_to_client") == "4");
+  }
+}
+
+TEST_CASE("udp: a session ended by its backend's drain_timeout is logged as drained", "[access_log]") {
+  UdpEchoServer backend("A");
+  const uint16_t port = freeUdpPort();
+  const uint16_t admin = freeTcpPort();
+  FulcrumProcess fulcrum(udpAccessLogConfig(
+      {.listen_port = port, .backends = {{backend.port()}}, .drain_timeout = "200ms", .admin_port = admin}));
+  REQUIRE(waitForUdpPort(port, 10s));
+  REQUIRE(waitForAdmin(admin, 10s));
+  UdpClient client;
+  REQUIRE(client.roundTrip(port, "hello", 2s));
+  const std::optional<HttpResponse> drain =
+      adminCall(admin, "POST", backendPath("backends", backend.address(), "drain"));
+  REQUIRE(drain);
+  REQUIRE(drain->status == 200);
+  REQUIRE(waitForLineCount(fulcrum, " info access ", 1, 5s));
+  const auto entries = textAccessLines(fulcrum.log());
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].at("reason") == "drained");
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ std::string withRuntimeKeys(std::string config, std::string_view lines) {
 }
 
 std::string withListenerKeys(std::string config, std::string_view lines) {
-  return insertAfter(std::move(config), "protocol = \"tcp\"\n", lines);
+  const char* anchor = config.find("protocol = \"tcp\"\n") != std::string::npos ? "protocol = \"tcp\"\n"
+                                                                                : "protocol = \"udp\"\n";
+  return insertAfter(std::move(config), anchor, lines);
 }
 
 }  // namespace fulcrum::test
