@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "test/support/config_edits.h"
 #include "test/support/fulcrum_process.h"
 #include "test/support/health_config.h"
 #include "test/support/health_servers.h"
@@ -82,8 +83,10 @@ TEST_CASE("udp: a session whose backend goes down moves on its next datagram", "
   UdpEchoServer& b = *checked_b.echo;
   auto& health_b = checked_b.health;
   const uint16_t port = freeUdpPort();
-  FulcrumProcess fulcrum(udpProxyConfig(
-      {.listen_port = port, .backends = {{a.port()}, {b.port()}}, .health_check = UdpHealthCheckSpec{}}));
+  // With the access log on, the session that moves is logged as ended by backend_down.
+  FulcrumProcess fulcrum(withListenerKeys(
+      udpProxyConfig({.listen_port = port, .backends = {{a.port()}, {b.port()}}, .health_check = UdpHealthCheckSpec{}}),
+      "access_log = true\n"));
   REQUIRE(waitForUdpPort(port, 10s));
   REQUIRE(fulcrum.waitForLog(healthTransition(a.port(), "unknown", "up"), 5s));
   REQUIRE(fulcrum.waitForLog(healthTransition(b.port(), "unknown", "up"), 5s));
@@ -109,6 +112,10 @@ TEST_CASE("udp: a session whose backend goes down moves on its next datagram", "
   // B's UDP side still answers, so only the health verdict moves the client.
   CHECK(backendOf(on_b->roundTrip(port, "moved", 2s)) == 'A');
   CHECK(backendOf(on_b->roundTrip(port, "stays moved", 2s)) == 'A');
+  CHECK(fulcrum.waitForLog(fmt::format("client=127.0.0.1:{} backend=127.0.0.1:{} bytes_to_backend=12",
+                                       on_b->localPort(), b.port()),
+                           5s));
+  CHECK(fulcrum.waitForLog("reason=backend_down", 5s));
   CHECK(b.datagramsReceived() == b_datagrams);
   CHECK(a.distinctPeers() == a_sessions + 1);
   // The session on the healthy backend is untouched.
